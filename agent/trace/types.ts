@@ -1,0 +1,85 @@
+import type { Action, ModelPoint, Point } from '../actions/types.ts';
+import type { DisplayInfo } from '../env/types.ts';
+import type { GenerationTimings, ModelFamily } from '../../models/types.ts';
+
+/** Bumped whenever a record shape changes; the reader upgrades older traces on load. */
+export const TRACE_VERSION = 1;
+
+export type RunStatus =
+  | 'running'
+  | 'paused'
+  | 'awaiting_confirmation'
+  | 'success' // the model ended with done / terminate(success)
+  | 'failure' // the model ended with fail / terminate(failure)
+  | 'call_user'
+  | 'stalled'
+  | 'step_limit'
+  | 'stopped' // the user stopped it
+  | 'error'; // the agent itself failed (display gone, backend crashed)
+
+/** run.json: written at start, rewritten (atomically) on every status change. */
+export interface RunInfo {
+  version: number;
+  id: string;
+  instruction: string;
+  model: string;
+  family: ModelFamily;
+  settings: { maxSteps: number; display?: string; thinking?: boolean; [key: string]: unknown };
+  status: RunStatus;
+  startedAt: string;
+  endedAt?: string;
+  /** Final answer (done) or reason (fail / stalled / error). */
+  message?: string;
+  steps: number;
+  taskId?: string;
+}
+
+/** One action of a step in all three coordinate spaces. */
+export interface RecordedAction {
+  model: Action<ModelPoint>;
+  /** Pixels of the captured image. */
+  capture: Action<Point>;
+  /** Logical pixels of the virtual desktop: what was executed. */
+  screen: Action<Point>;
+  safety?: { decision: 'allow' | 'confirm' | 'deny'; rule?: string; approved?: boolean };
+  execution?: { ok: boolean; error?: string; durationMs: number };
+}
+
+/** steps.jsonl: one line per step, the full record. */
+export interface StepRecord {
+  version: number;
+  step: number; // 1-based
+  startedAt: string;
+  screenshot: string; // file name in the run folder
+  observation: {
+    display: DisplayInfo;
+    captureWidth: number;
+    captureHeight: number;
+    /** Size of the image the model was shown (after the backend's resize). */
+    modelWidth: number;
+    modelHeight: number;
+  };
+  prompt: { messages: number; images: number; chars: number };
+  raw: string;
+  thinking: string;
+  thought: string;
+  summary?: string;
+  actions: RecordedAction[];
+  parseError?: string;
+  /** Notes the loop added for the model (nudges, refusals). */
+  feedback?: string;
+  settle?: { settled: boolean; waitedMs: number; changed: boolean };
+  timings: { stepMs: number; modelMs: number; generation?: GenerationTimings; executeMs: number; settleMs: number };
+}
+
+/** traj.jsonl: OSWorld's per-action line, so OSWorld tooling reads our runs. */
+export interface TrajLine {
+  step_num: number;
+  action_timestamp: string;
+  action: string;
+  response: string;
+  reward: number;
+  done: boolean;
+  info: Record<string, unknown>;
+  screenshot_file: string;
+}

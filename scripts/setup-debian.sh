@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages (virtual display, window manager, X tools, Chromium, apps the bundled
+# tasks use) and the npm packages. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+PKGS="xvfb openbox xdotool x11-utils x11-xserver-utils wmctrl xclip chromium xterm mousepad imagemagick"
+missing=""
+for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
+npm ci --no-audit --no-fund
