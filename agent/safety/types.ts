@@ -16,6 +16,8 @@ export interface ActionContext {
   observation: Observation;
   /** Title and class of the active window, when the environment knows them. */
   activeWindow?: { title: string; className: string };
+  /** The page URL, in a browser environment. */
+  url?: string;
 }
 
 /** Decides each action before it runs (policy rules). */
