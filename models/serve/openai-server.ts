@@ -164,6 +164,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       }
       // Thinking streams back inside content with its markers, as the model wrote it.
       let inThinking = false;
+      let streamed = false;
       for await (const event of options.backend.generate(request, abort.signal)) {
         if (event.type === 'done') {
           result = event.result;
@@ -179,6 +180,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
           inThinking = false;
         }
         res.write(chunk({ content: text }));
+        streamed = true;
       }
       if (!result) throw new HttpError(500, 'generation ended without a result', 'server_error');
       const finish = result.finishReason === 'length' ? 'length' : 'stop';
@@ -187,6 +189,8 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         : undefined;
       if (stream) {
         if (inThinking) res.write(chunk({ content: '◁/think▷' }));
+        // A backend that only reports its final result still streams its text, in one piece.
+        if (!streamed && result.raw) res.write(chunk({ content: result.raw }));
         res.write(chunk({}, finish));
         if (includeUsage && usage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: created(), model: options.modelName, choices: [], usage })}\n\n`);
         res.end('data: [DONE]\n\n');
