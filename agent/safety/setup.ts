@@ -31,6 +31,8 @@ export interface SafetyOptions {
   pauseOnUserInput?: boolean;
   /** Called when the emergency-stop chord is pressed. */
   onEmergencyStop?: () => void;
+  /** Told when a protection cannot be set up here (e.g. xinput missing); the run goes on without it. */
+  onWarning?: (message: string) => void;
 }
 
 export interface SafetySetup {
@@ -40,6 +42,8 @@ export interface SafetySetup {
   wrapEnvironment(environment: Environment): Environment;
   dispose(): void;
 }
+
+const INPUTLESS = new Set<ScreenAction['kind']>(['wait', 'done', 'fail', 'call_user']);
 
 export function describeAction(action: ScreenAction): string {
   switch (action.kind) {
@@ -77,9 +81,15 @@ export async function setupSafety(options: SafetyOptions = {}): Promise<SafetySe
 
   let watcher: InputWatcher | undefined;
   if (display && process.platform === 'linux') {
-    watcher = new InputWatcher(display, { stopChord: options.stopChord });
-    await watcher.start();
-    if (options.onEmergencyStop) watcher.on('emergency-stop', options.onEmergencyStop);
+    try {
+      watcher = new InputWatcher(display, { stopChord: options.stopChord });
+      await watcher.start();
+      if (options.onEmergencyStop) watcher.on('emergency-stop', options.onEmergencyStop);
+    } catch (error) {
+      watcher?.dispose();
+      watcher = undefined;
+      options.onWarning?.(`no emergency stop or takeover detection on ${display}: ${(error as Error).message.split('\n')[0]} (install xinput and x11-xserver-utils)`);
+    }
   }
   const pauseOnInput = options.pauseOnUserInput ?? true;
 
@@ -111,7 +121,9 @@ export async function setupSafety(options: SafetyOptions = {}): Promise<SafetySe
       return {
         displays: () => environment.displays(),
         observe: (id) => environment.observe(id),
-        execute: (action, signal) => w.whileActing(() => environment.execute(action, signal)),
+        // Only input-producing actions count as the agent's: during a wait, input is the user's.
+        execute: (action, signal) =>
+          INPUTLESS.has(action.kind) ? environment.execute(action, signal) : w.whileActing(() => environment.execute(action, signal)),
         settle: (before, o, signal) => environment.settle(before, o, signal),
         dispose: () => environment.dispose(),
       };

@@ -1,0 +1,279 @@
+/**
+ * The agent loop: a small state machine over RunStatus. Each step: observe -> filter -> resize for the
+ * model -> prompt -> generate (streamed) -> parse -> map -> review -> execute -> settle -> record.
+ * All run state lives in this call, so any number of runs can share a process.
+ */
+import type { Observation, Environment, SettleOptions } from '../env/types.ts';
+import { resizeRgb } from '../image/resize.ts';
+import type { RgbImage } from '../../models/image.ts';
+import type { ChatMessage, VlmBackend } from '../../models/types.ts';
+import { screenshotFileName } from '../trace/run-id.ts';
+import { TRACE_VERSION, type RunStatus, type StepRecord } from '../trace/types.ts';
+import { act, type ActOutcome } from './act.ts';
+import type { LoopEventListener } from './events.ts';
+import type { LoopHooks } from './hooks.ts';
+import { modelTurn, StoppedError, throwIfStopped } from './model-turn.ts';
+import type { PauseControl } from './pause.ts';
+import type { HistoryEntry, LoopParts } from './parts.ts';
+import { redactRecord } from './redact.ts';
+import { StallDetector, type StallOptions } from './stall.ts';
+
+/** Where the loop writes its trace; TraceWriter implements it. */
+export interface TraceSink {
+  writeScreenshot(step: number, image: RgbImage, at?: Date): Promise<string>;
+  writeStep(record: StepRecord): Promise<void>;
+  setStatus(status: RunStatus, message?: string): Promise<void>;
+}
+
+export interface RunAgentOptions {
+  instruction: string;
+  backend: VlmBackend;
+  environment: Environment;
+  parts: LoopParts;
+  displayId?: string;
+  maxSteps: number;
+  hooks?: LoopHooks;
+  trace?: TraceSink;
+  signal?: AbortSignal;
+  pause?: PauseControl;
+  onEvent?: LoopEventListener;
+  thinking?: boolean;
+  stall?: StallOptions;
+  settle?: SettleOptions;
+  /** Screenshots shown from earlier steps (default: the family's own, e.g. Kimi 3, UI-TARS 5). */
+  historyImages?: number;
+}
+
+export interface RunOutcome {
+  status: RunStatus;
+  message?: string;
+  steps: number;
+}
+
+interface StepResult {
+  record: StepRecord;
+  acted: ActOutcome;
+  modelImage: RgbImage;
+  answer: string;
+}
+
+/** The user moved the mouse or typed while the agent was deciding; nothing of the step is executed. */
+class UserTookOverError extends Error {
+  constructor() {
+    super('the user took over the mouse or keyboard');
+  }
+}
+
+/** The most history screenshots any family's prompt shows by default; older ones are dropped. */
+const MAX_DEFAULT_HISTORY_IMAGES = 5;
+
+/** What one run carries from step to step; one per runAgent call, never shared. */
+interface RunState {
+  steps: number;
+  history: HistoryEntry[];
+  /** Told to the model on the next step. */
+  feedback?: string;
+  stall: StallDetector;
+}
+
+type Ending = { status: RunStatus; message?: string } | undefined;
+
+export async function runAgent(options: RunAgentOptions): Promise<RunOutcome> {
+  if (!Number.isInteger(options.maxSteps) || options.maxSteps < 1) {
+    throw new Error(`maxSteps must be a positive integer (got ${options.maxSteps})`);
+  }
+  const emit: LoopEventListener = options.onEvent ?? (() => undefined);
+  const state: RunState = { steps: 0, history: [], stall: new StallDetector(options.stall) };
+  const setStatus = async (status: RunStatus, message?: string) => {
+    await options.trace?.setStatus(status, message);
+    emit({ type: 'status', status, ...(message !== undefined ? { message } : {}) });
+  };
+  const finish = async ({ status, message }: NonNullable<Ending>): Promise<RunOutcome> => {
+    await setStatus(status, message);
+    return { status, steps: state.steps, ...(message !== undefined ? { message } : {}) };
+  };
+  const stopped = { status: 'stopped', message: 'stopped by the user' } as const;
+
+  await setStatus('running');
+  for (;;) {
+    if (options.pause?.paused && !options.signal?.aborted) {
+      await setStatus('paused');
+      await options.pause.waitUntilResumed(options.signal);
+      if (!options.signal?.aborted) await setStatus('running');
+    }
+    if (options.signal?.aborted) return finish(stopped);
+    if (state.steps >= options.maxSteps) return finish({ status: 'step_limit', message: `reached the step limit (${options.maxSteps}) before the task was done` });
+    emit({ type: 'step_started', step: state.steps + 1 });
+    let result: StepResult;
+    try {
+      result = await runStep(options, state.steps + 1, state.history, state.feedback, emit, setStatus);
+    } catch (error) {
+      if (error instanceof StoppedError || options.signal?.aborted) return finish(stopped);
+      if (error instanceof UserTookOverError) {
+        // The step's reply was for a screen the user has since changed: drop it and look again later.
+        if (!options.pause) return finish({ status: 'stopped', message: error.message });
+        options.pause.pause();
+        continue;
+      }
+      return finish({ status: 'error', message: (error as Error).message });
+    }
+    state.steps += 1;
+    const ending = await concludeStep(options, state, result, emit);
+    if (ending) return finish(ending);
+    if (options.signal?.aborted) return finish(stopped);
+    if (result.acted.executed && (await options.hooks?.userIntervened?.())) options.pause?.pause();
+  }
+}
+
+/** Stall check, record, history; returns how the run ends after this step, if it does. */
+async function concludeStep(options: RunAgentOptions, state: RunState, result: StepResult, emit: LoopEventListener): Promise<Ending> {
+  const { record, acted } = result;
+  let stalled: string | undefined;
+  if (acted.executed && !acted.terminal) {
+    const verdict = state.stall.record(JSON.stringify(record.actions.map((a) => a.screen)), record.settle?.changed);
+    if (verdict.kind === 'nudge') record.feedback = [record.feedback, verdict.message].filter(Boolean).join('\n');
+    if (verdict.kind === 'stalled') stalled = verdict.message;
+  }
+  const stored = redactRecord(record, options.hooks?.redact);
+  await options.trace?.writeStep(stored);
+  emit({ type: 'step_recorded', step: record.step, record: stored });
+
+  state.feedback = record.feedback;
+  state.history.push({
+    step: record.step,
+    image: result.modelImage,
+    raw: record.raw,
+    answer: result.answer,
+    thought: record.thought,
+    ...(record.summary !== undefined ? { summary: record.summary } : {}),
+    ...(record.feedback !== undefined ? { feedback: record.feedback } : {}),
+  });
+  dropOldImages(state.history, options.historyImages ?? MAX_DEFAULT_HISTORY_IMAGES);
+
+  const t = acted.terminal;
+  if (t?.kind === 'done') return { status: 'success', ...(t.answer !== undefined ? { message: t.answer } : {}) };
+  if (t?.kind === 'fail') return { status: 'failure', ...(t.reason !== undefined ? { message: t.reason } : {}) };
+  if (t?.kind === 'call_user') return { status: 'call_user', ...(t.question !== undefined ? { message: t.question } : {}) };
+  if (stalled) return { status: 'stalled', message: stalled };
+  return undefined;
+}
+
+/** Keeps images only for the last `keep` entries: the prompt never shows more, and each is megabytes. */
+function dropOldImages(history: HistoryEntry[], keep: number): void {
+  for (let i = 0; i < history.length - keep; i++) delete history[i]!.image;
+}
+
+async function observeForModel(options: RunAgentOptions, hooks: LoopHooks) {
+  const raw = await options.environment.observe(options.displayId);
+  const observation: Observation = hooks.filterObservation ? await hooks.filterObservation(raw) : raw;
+  const { width, height } = observation.image;
+  const target = options.backend.info().imageSizeFor?.(width, height) ?? { width, height };
+  const modelImage = target.width === width && target.height === height ? observation.image : await resizeRgb(observation.image, target.width, target.height);
+  return { raw, observation, modelImage };
+}
+
+async function runStep(
+  options: RunAgentOptions,
+  step: number,
+  history: HistoryEntry[],
+  feedback: string | undefined,
+  emit: LoopEventListener,
+  setStatus: (status: RunStatus) => Promise<void>,
+): Promise<StepResult> {
+  const started = performance.now();
+  const startedAt = new Date();
+  const hooks = options.hooks ?? {};
+  const info = options.backend.info();
+  const { raw: before, observation, modelImage } = await observeForModel(options, hooks);
+  // The screenshot is written while the model thinks, and is durable before the record naming it.
+  const screenshotWrite = options.trace
+    ? options.trace.writeScreenshot(step, observation.image, startedAt)
+    : Promise.resolve(screenshotFileName(step, startedAt));
+  screenshotWrite.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+
+  const request = options.parts.buildRequest({
+    family: info.family,
+    instruction: options.instruction,
+    image: modelImage,
+    history,
+    ...(feedback !== undefined ? { feedback } : {}),
+    ...(options.thinking !== undefined ? { thinking: options.thinking } : {}),
+    ...(options.historyImages !== undefined ? { keepImages: options.historyImages } : {}),
+    screen: { width: observation.display.width, height: observation.display.height },
+    coordinates: info.coordinates,
+  });
+  throwIfStopped(options.signal);
+  const modelStart = performance.now();
+  const generation = await modelTurn(options.backend, request, step, emit, options.signal);
+  const modelMs = performance.now() - modelStart;
+  // The user may have taken the mouse while the model thought: act on nothing until they hand back.
+  if (await hooks.userIntervened?.()) throw new UserTookOverError();
+
+  let parsed;
+  try {
+    parsed = options.parts.parse(info.family, generation.raw, info.coordinates);
+  } catch (error) {
+    parsed = { thought: '', actions: [], error: `the reply could not be read: ${(error as Error).message}` };
+  }
+  // A refused reply runs nothing at all, not even the parts that parsed: it is told to the model instead.
+  const actions = parsed.error ? [] : parsed.actions;
+  const screenshot = await screenshotWrite;
+  const geometry = {
+    display: observation.display,
+    captureWidth: observation.image.width,
+    captureHeight: observation.image.height,
+    modelWidth: modelImage.width,
+    modelHeight: modelImage.height,
+  };
+  const acted = await act({
+    step, actions, mapper: options.parts.mapper(geometry), observation, environment: options.environment,
+    hooks, screenshot, emit, setStatus, ...(options.signal ? { signal: options.signal } : {}),
+  });
+
+  const settleStart = performance.now();
+  const settle = acted.executed ? await options.environment.settle(before, options.settle, options.signal) : undefined;
+  const settleMs = acted.executed ? performance.now() - settleStart : 0;
+
+  const notes = [parsed.error ? `Your last reply was not executed: ${parsed.error}` : undefined, ...acted.feedback].filter(
+    (s): s is string => s !== undefined,
+  );
+  const record: StepRecord = {
+    version: TRACE_VERSION,
+    step,
+    startedAt: startedAt.toISOString(),
+    screenshot,
+    observation: geometry,
+    prompt: summarizePrompt(request.messages),
+    raw: generation.raw,
+    answer: generation.answer,
+    thinking: generation.thinking,
+    thought: parsed.thought,
+    ...(parsed.summary !== undefined ? { summary: parsed.summary } : {}),
+    actions: acted.recorded,
+    ...(parsed.error !== undefined ? { parseError: parsed.error } : {}),
+    ...(notes.length > 0 ? { feedback: notes.join('\n') } : {}),
+    ...(settle ? { settle: { settled: settle.settled, waitedMs: settle.waitedMs, changed: settle.changed } } : {}),
+    timings: {
+      stepMs: performance.now() - started,
+      modelMs,
+      generation: generation.timings,
+      executeMs: acted.executeMs,
+      settleMs,
+    },
+  };
+  return { record, acted, modelImage, answer: generation.answer };
+}
+
+function summarizePrompt(messages: ChatMessage[]): StepRecord['prompt'] {
+  let images = 0;
+  let chars = 0;
+  for (const m of messages) {
+    if (typeof m.content === 'string') chars += m.content.length;
+    else
+      for (const part of m.content) {
+        if (part.type === 'image') images += 1;
+        else chars += part.text.length;
+      }
+  }
+  return { messages: messages.length, images, chars };
+}
