@@ -18,7 +18,7 @@ export interface ModelPoint extends Point {
  * the coordinate mapper turns those into Point (screen), environments execute Action<Point>.
  * A missing `at` means "where the pointer is now".
  * Scroll amounts are in wheel clicks: dy > 0 scrolls down, dx > 0 scrolls right.
- * Key names are canonical names from agent/env/keys.ts (pyautogui names are accepted by parsers).
+ * Key names are canonical names from agent/actions/keys.ts (pyautogui names are accepted by parsers).
  */
 export type Action<P = Point> =
   | { kind: 'click'; at?: P; button: MouseButton; clicks: 1 | 2 | 3 }
@@ -78,6 +78,8 @@ export interface ParseResult {
   /** Human-readable one-line summary of the intended action (## Action:), if given. */
   summary?: string;
   actions: ModelAction[];
+  /** The action text the actions came from (code block, Action: line, JSON), for history and traces. */
+  code?: string;
   /** Set when (part of) the reply was refused; the message is shown to the model next step. */
   error?: string;
 }
