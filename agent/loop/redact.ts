@@ -1,0 +1,40 @@
+/** Applies the redact hook to every free text of a step record before it reaches the trace. */
+import type { Action } from '../actions/types.ts';
+import type { StepRecord } from '../trace/types.ts';
+
+function redactAction<P>(action: Action<P>, redact: (s: string) => string): Action<P> {
+  switch (action.kind) {
+    case 'type':
+      return { ...action, text: redact(action.text) };
+    case 'done':
+      return action.answer === undefined ? action : { ...action, answer: redact(action.answer) };
+    case 'fail':
+      return action.reason === undefined ? action : { ...action, reason: redact(action.reason) };
+    case 'call_user':
+      return action.question === undefined ? action : { ...action, question: redact(action.question) };
+    default:
+      return action;
+  }
+}
+
+export function redactRecord(record: StepRecord, redact?: (s: string) => string): StepRecord {
+  if (!redact) return record;
+  const opt = (s: string | undefined) => (s === undefined ? undefined : redact(s));
+  const out: StepRecord = {
+    ...record,
+    raw: redact(record.raw),
+    thinking: redact(record.thinking),
+    thought: redact(record.thought),
+    actions: record.actions.map((a) => ({
+      ...a,
+      model: redactAction(a.model, redact),
+      capture: redactAction(a.capture, redact),
+      screen: redactAction(a.screen, redact),
+    })),
+  };
+  for (const key of ['answer', 'summary', 'parseError', 'feedback'] as const) {
+    const value = opt(record[key]);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,143 @@
+/**
+ * Loads a run folder, upgrading old records and validating every line. Corrupt input is reported with
+ * the file, line and field; a torn last line (the run was killed mid-write) is dropped with a warning.
+ */
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { TRACE_FILES } from './run-id.ts';
+import { runInfoSchema, stepRecordSchema, trajLineSchema } from './schema.ts';
+import type { RunInfo, StepRecord, TrajLine } from './types.ts';
+import { TraceVersionError, upgradeRecord, type RecordKind, type UpgradeTable, UPGRADERS } from './upgrade.ts';
+
+export interface LoadedTrace {
+  dir: string;
+  run: RunInfo;
+  steps: StepRecord[];
+  traj: TrajLine[];
+  /** False while run.json still says running/paused: the run is in progress or was killed. */
+  finished: boolean;
+  /** Things that were wrong but recoverable (torn last line, missing screenshot). */
+  warnings: string[];
+}
+
+export class TraceFormatError extends Error {
+  override name = 'TraceFormatError';
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly field: string | undefined,
+    detail: string,
+  ) {
+    super(`${file}${line !== undefined ? `:${line}` : ''}: ${field ? `field "${field}" ` : ''}${detail}`);
+  }
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+function validate<T>(
+  schema: z.ZodType<T>,
+  kind: RecordKind | undefined,
+  value: unknown,
+  file: string,
+  line: number | undefined,
+  table: UpgradeTable,
+): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TraceFormatError(file, line, undefined, 'is not a JSON object');
+  }
+  let record = value as Record<string, unknown>;
+  if (kind) {
+    try {
+      record = upgradeRecord(kind, record, table);
+    } catch (error) {
+      if (error instanceof TraceVersionError) throw new TraceFormatError(file, line, undefined, error.message);
+      throw error;
+    }
+  }
+  const parsed = schema.safeParse(record);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new TraceFormatError(file, line, fieldPath(issue.path) || undefined, issue.message);
+  }
+  return parsed.data;
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function readJsonLines<T>(
+  text: string,
+  file: string,
+  schema: z.ZodType<T>,
+  kind: RecordKind | undefined,
+  table: UpgradeTable,
+  warnings: string[],
+): T[] {
+  const lines = text.split('\n');
+  const torn = !text.endsWith('\n') && text.length > 0;
+  if (!torn) lines.pop(); // the empty string after the final newline
+  const out: T[] = [];
+  lines.forEach((line, i) => {
+    const isLast = i === lines.length - 1;
+    if (line.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      if (isLast && torn) {
+        warnings.push(`${file}:${i + 1}: last line is incomplete (the run was cut off while writing it); ignored`);
+        return;
+      }
+      throw new TraceFormatError(file, i + 1, undefined, 'is not valid JSON');
+    }
+    out.push(validate(schema, kind, value, file, i + 1, table));
+  });
+  return out;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function readTrace(dir: string, table: UpgradeTable = UPGRADERS): Promise<LoadedTrace> {
+  const warnings: string[] = [];
+  const runPath = join(dir, TRACE_FILES.run);
+  const runText = await readOptional(runPath);
+  if (runText === undefined) throw new TraceFormatError(runPath, undefined, undefined, 'is missing: this folder is not a deskpilot trace');
+  let runJson: unknown;
+  try {
+    runJson = JSON.parse(runText);
+  } catch {
+    throw new TraceFormatError(runPath, undefined, undefined, 'is not valid JSON');
+  }
+  const run = validate(runInfoSchema, 'run', runJson, runPath, undefined, table) as RunInfo;
+
+  const stepsPath = join(dir, TRACE_FILES.steps);
+  const stepsText = (await readOptional(stepsPath)) ?? '';
+  const steps = readJsonLines(stepsText, stepsPath, stepRecordSchema, 'step', table, warnings) as StepRecord[];
+  steps.forEach((s, i) => {
+    if (s.step !== i + 1) throw new TraceFormatError(stepsPath, i + 1, 'step', `is ${s.step}, expected ${i + 1} (steps must be consecutive)`);
+  });
+  for (const s of steps) {
+    if (!(await exists(join(dir, s.screenshot)))) warnings.push(`step ${s.step}: screenshot ${s.screenshot} is missing`);
+  }
+
+  const trajPath = join(dir, TRACE_FILES.traj);
+  const traj = readJsonLines((await readOptional(trajPath)) ?? '', trajPath, trajLineSchema, undefined, table, warnings) as TrajLine[];
+
+  const finished = !['running', 'paused', 'awaiting_confirmation'].includes(run.status);
+  if (!finished) warnings.push(`run.json still says "${run.status}": the run is in progress or was killed`);
+  return { dir, run: { ...run, steps: Math.max(run.steps, steps.length) }, steps, traj, finished, warnings };
+}

@@ -1,0 +1,113 @@
+/**
+ * End to end: `deskpilot run` with a script model drives a real Chromium window on Xvfb, writes a
+ * complete trace, refuses a reply with os.system and carries on; `deskpilot replay --execute`
+ * reproduces the same effects on a fresh copy of the page.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
+import { readTrace } from '../../agent/trace/reader.ts';
+import { openFormWindow, type FormWindow } from './chromium-page.ts';
+import { deskpilot } from './cli.ts';
+
+let display: VirtualDisplay;
+let form: FormWindow;
+let root: string;
+
+beforeAll(async () => {
+  display = await startVirtualDisplay({ size: '800x600' });
+  form = await openFormWindow(display.env);
+  root = await mkdtemp(join(tmpdir(), 'deskpilot-cli-'));
+});
+afterAll(async () => {
+  await form?.close();
+  await display?.dispose();
+  await rm(root, { recursive: true, force: true });
+});
+
+// Each test spawns the CLI (tsx start-up, a desktop driver) two or three times: generous on a loaded 2-core box.
+const SLOW = 240_000;
+
+describe('deskpilot run + replay on a real app', () => {
+  const out = () => join(root, 'trace');
+  const marker = () => join(root, 'pwned');
+
+  it('runs a scripted model against Chromium and leaves a complete trace', async () => {
+    const code = (s: string) => '## Action: next\n```python\n' + s + '\n```';
+    const script = join(root, 'form.json');
+    await writeFile(
+      script,
+      JSON.stringify({
+        family: 'pyautogui',
+        replies: [
+          code(`pyautogui.click(${form.input.x}, ${form.input.y})`),
+          code("pyautogui.typewrite('hello')"),
+          code(`import os\nos.system('touch ${marker()}')`),
+          code(`pyautogui.click(${form.button.x}, ${form.button.y})`),
+          'DONE',
+        ],
+      }),
+    );
+    const result = await deskpilot(['run', 'type hello and press Add', '--model', `script:${script}`, '--display', display.display, '--out', out()]);
+    expect(result.stderr).toMatch(/step 3: parse error: /);
+    expect(result.stderr).toMatch(/step 4: click at \(140, 170\)/);
+    expect(result.stdout).toBe(`success\ntrace: ${out()}\n`);
+    expect(result.code).toBe(0);
+    expect(await form.state()).toEqual({ name: 'hello', count: '1' });
+    expect(existsSync(marker())).toBe(false);
+
+    const trace = await readTrace(out());
+    expect(trace.warnings).toEqual([]);
+    expect(trace.run).toMatchObject({ status: 'success', steps: 5, family: 'pyautogui', instruction: 'type hello and press Add' });
+    expect(trace.steps.map((s) => s.actions.map((a) => a.screen.kind))).toEqual([['click'], ['type'], [], ['click'], ['done']]);
+    expect(trace.steps[2]!.parseError).toMatch(/os/);
+    expect(trace.steps[3]!.settle?.changed).toBe(true);
+    expect(trace.steps[0]!.observation).toMatchObject({ captureWidth: 800, captureHeight: 600 });
+    for (const s of trace.steps) expect(existsSync(join(out(), s.screenshot))).toBe(true);
+    expect(trace.traj.map((l) => l.action)).toEqual([
+      `pyautogui.click(${form.input.x}, ${form.input.y}, clicks=1, button="left")`,
+      'pyautogui.typewrite("hello")',
+      '',
+      `pyautogui.click(${form.button.x}, ${form.button.y}, clicks=1, button="left")`,
+      'DONE',
+    ]);
+  }, SLOW);
+
+  it('replays the trace: prints the steps, and with --execute reproduces the effects on a fresh page', async () => {
+    const listed = await deskpilot(['replay', out()]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n').filter((l) => l.startsWith('step '))).toHaveLength(5);
+
+    await form.reset();
+    expect(await form.state()).toEqual({ name: '', count: '0' });
+    const replayed = await deskpilot(['replay', out(), '--execute', '--display', display.display]);
+    expect(replayed.stderr).toMatch(/step 3: replayed 0 action/);
+    expect(replayed.code).toBe(0);
+    expect(await form.state()).toEqual({ name: 'hello', count: '1' });
+
+    // From step 4 only the Add click runs again.
+    const again = await deskpilot(['replay', out(), '--execute', '--from-step', '4', '--display', display.display]);
+    expect(again.code).toBe(0);
+    expect(await form.state()).toEqual({ name: 'hello', count: '2' });
+  }, SLOW);
+
+  it('exits 1 when the model gives up, 2 with a clear message for bad input', async () => {
+    const fail = join(root, 'fail.json');
+    await writeFile(fail, JSON.stringify({ family: 'computer_13', replies: ['{"action_type": "FAIL"}'] }));
+    const failed = await deskpilot(['run', 'x', '--model', `script:${fail}`, '--display', display.display, '--out', join(root, 'failed')]);
+    expect([failed.code, failed.stdout.split('\n')[0]]).toEqual([1, 'failure']);
+
+    const bad = join(root, 'bad.json');
+    await writeFile(bad, JSON.stringify({ family: 'kimi', replies: 'DONE' }));
+    const badScript = await deskpilot(['run', 'x', '--model', `script:${bad}`, '--display', display.display]);
+    expect(badScript.code).toBe(2);
+    expect(badScript.stderr).toMatch(new RegExp(`deskpilot run: script ${bad}: field "replies"`));
+
+    const exists = await deskpilot(['run', 'x', '--model', `script:${fail}`, '--display', display.display, '--out', out()]);
+    expect(exists.code).toBe(2);
+    expect(exists.stderr).toMatch(/--out: trace folder .* is not empty/);
+  }, SLOW);
+});
