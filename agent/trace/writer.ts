@@ -93,6 +93,8 @@ export class TraceWriter {
       await this.stepsFile.append(record);
       for (const line of trajLines(record)) await this.trajFile.append(line);
       this.info = { ...this.info, steps: Math.max(this.info.steps, record.step) };
+      // Readers that only open run.json (the trace library) see a live run's step count too.
+      await writeFileAtomic(join(this.dir, TRACE_FILES.run), JSON.stringify(this.info, null, 2) + '\n');
     });
   }
 

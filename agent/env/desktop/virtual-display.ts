@@ -1,11 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface VirtualDisplayOptions {
-  /** Screen size of each Xvfb screen, e.g. "1280x800". */
+  /** Screen size of the first Xvfb screen, e.g. "1280x800". */
   size?: string;
-  /** Extra monitors side by side (Xinerama); each entry a size like "1024x768". */
+  /**
+   * More monitors, each a size like "1024x768". Each becomes its own X screen (":N.1", ":N.2", ...),
+   * which DesktopEnvironment lays out to the right of the previous one. Not Xinerama: Xvfb 21 puts
+   * every Xinerama head at 0,0 (overlapping), and its RandR cannot define extra monitors.
+   */
   extraScreens?: string[];
   /** Start openbox so windows get focus and decorations like on a real desktop. */
   windowManager?: boolean;
@@ -32,16 +36,34 @@ async function waitForSocket(n: number, child: ChildProcess, timeoutMs: number):
   throw new Error(`Xvfb :${n} did not start within ${timeoutMs} ms`);
 }
 
+/** Waits until a window manager has announced itself on the root window (EWMH), or timeoutMs. */
+async function waitForWindowManager(env: NodeJS.ProcessEnv, wm: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && wm.exitCode === null) {
+    const announced = await new Promise<boolean>((resolve) =>
+      execFile('xprop', ['-root', '_NET_SUPPORTING_WM_CHECK'], { env, timeout: 2000 }, (error, stdout) =>
+        resolve(!error && /window id/.test(stdout)),
+      ),
+    );
+    if (announced) return;
+    await sleep(50);
+  }
+}
+
+const SIZE = /^\d+x\d+$/;
+
 /** Starts Xvfb (and openbox) on a free display number; retries when another process races for it. */
 export async function startVirtualDisplay(options: VirtualDisplayOptions = {}): Promise<VirtualDisplay> {
   const size = options.size ?? '1280x800';
   const screens = [size, ...(options.extraScreens ?? [])];
+  for (const s of screens) {
+    if (!SIZE.test(s)) throw new Error(`startVirtualDisplay: screen size ${JSON.stringify(s)} must look like "1280x800"`);
+  }
   for (let attempt = 0; attempt < 20; attempt++) {
     const n = 100 + Math.floor(Math.random() * 800);
     if (!isFree(n)) continue;
     const args = [`:${n}`, '-nolisten', 'tcp', '-noreset'];
     screens.forEach((s, i) => args.push('-screen', String(i), `${s}x24`));
-    if (screens.length > 1) args.push('+xinerama');
     const xvfb = spawn('Xvfb', args, { stdio: 'ignore', detached: false });
     try {
       await waitForSocket(n, xvfb, 10_000);
@@ -54,16 +76,21 @@ export async function startVirtualDisplay(options: VirtualDisplayOptions = {}): 
     let wm: ChildProcess | undefined;
     if (options.windowManager ?? true) {
       wm = spawn('openbox', ['--sm-disable'], { stdio: 'ignore', env });
-      await sleep(300);
+      await waitForWindowManager(env, wm, 5000);
     }
     return {
       display,
       env,
       async dispose() {
-        wm?.kill('SIGTERM');
+        const stopped = (p: ChildProcess) =>
+          p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => p.once('exit', () => r()));
+        if (wm) {
+          wm.kill('SIGTERM');
+          await Promise.race([stopped(wm), sleep(1000)]);
+        }
         xvfb.kill('SIGTERM');
-        await sleep(50);
-        if (xvfb.exitCode === null) xvfb.kill('SIGKILL');
+        await Promise.race([stopped(xvfb), sleep(2000)]);
+        if (xvfb.exitCode === null && xvfb.signalCode === null) xvfb.kill('SIGKILL');
       },
     };
   }
