@@ -1,0 +1,265 @@
+/**
+ * The one contract between the agent host and any UI: zod schemas for the commands a client sends, the
+ * replies it gets and the events the host streams. The renderer imports this file and nothing else of
+ * the project, so it must stay free of Node APIs and of imports from the rest of agent/.
+ *
+ * Transports (WebSocket from `deskpilot serve`, Electron IPC through the preload bridge) carry these
+ * messages unchanged. Screenshots travel as URLs, never inside events.
+ */
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+// ---- Data shapes (mirrors of agent/trace/types.ts; the server checks the two agree at compile time) ----
+
+export const RunStatusSchema = z.enum([
+  'running',
+  'paused',
+  'awaiting_confirmation',
+  'success',
+  'failure',
+  'call_user',
+  'stalled',
+  'step_limit',
+  'stopped',
+  'error',
+]);
+export type RunStatusP = z.infer<typeof RunStatusSchema>;
+
+/** Statuses after which a run never changes again. */
+export const FINISHED_STATUSES: readonly RunStatusP[] = ['success', 'failure', 'call_user', 'stalled', 'step_limit', 'stopped', 'error'];
+
+const PointSchema = z.object({ x: z.number(), y: z.number() });
+const ModelPointSchema = PointSchema.extend({ unit: z.enum(['relative', 'thousand', 'image', 'screen']) });
+const ButtonSchema = z.enum(['left', 'right', 'middle']);
+
+function actionSchema<P extends z.ZodType>(point: P) {
+  return z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('click'), at: point.optional(), button: ButtonSchema, clicks: z.number() }),
+    z.object({ kind: z.literal('move'), to: point }),
+    z.object({ kind: z.literal('drag'), from: point.optional(), to: point, button: ButtonSchema }),
+    z.object({ kind: z.literal('mouse_down'), at: point.optional(), button: ButtonSchema }),
+    z.object({ kind: z.literal('mouse_up'), at: point.optional(), button: ButtonSchema }),
+    z.object({ kind: z.literal('scroll'), at: point.optional(), dx: z.number(), dy: z.number() }),
+    z.object({ kind: z.literal('type'), text: z.string() }),
+    z.object({ kind: z.literal('press'), key: z.string(), presses: z.number() }),
+    z.object({ kind: z.literal('hotkey'), keys: z.array(z.string()) }),
+    z.object({ kind: z.literal('key_down'), key: z.string() }),
+    z.object({ kind: z.literal('key_up'), key: z.string() }),
+    z.object({ kind: z.literal('wait'), seconds: z.number() }),
+    z.object({ kind: z.literal('done'), answer: z.string().optional() }),
+    z.object({ kind: z.literal('fail'), reason: z.string().optional() }),
+    z.object({ kind: z.literal('call_user'), question: z.string().optional() }),
+  ]);
+}
+export const ScreenActionSchema = actionSchema(PointSchema);
+export const ModelActionSchema = actionSchema(ModelPointSchema);
+export type ScreenActionP = z.infer<typeof ScreenActionSchema>;
+export type ModelActionP = z.infer<typeof ModelActionSchema>;
+
+export const RecordedActionSchema = z.object({
+  model: ModelActionSchema,
+  capture: ScreenActionSchema,
+  screen: ScreenActionSchema,
+  safety: z
+    .object({ decision: z.enum(['allow', 'confirm', 'deny']), rule: z.string().optional(), approved: z.boolean().optional() })
+    .optional(),
+  execution: z.object({ ok: z.boolean(), error: z.string().optional(), durationMs: z.number() }).optional(),
+});
+export type RecordedActionP = z.infer<typeof RecordedActionSchema>;
+
+export const DisplaySchema = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  x: z.number(),
+  y: z.number(),
+  width: z.number(),
+  height: z.number(),
+  scaleFactor: z.number(),
+  primary: z.boolean(),
+});
+
+/** One recorded step as the UI shows it: the trace record plus the URL of its screenshot. */
+export const StepSchema = z.object({
+  step: z.number().int().positive(),
+  startedAt: z.string(),
+  screenshotUrl: z.string(),
+  observation: z.object({
+    display: DisplaySchema,
+    captureWidth: z.number(),
+    captureHeight: z.number(),
+    modelWidth: z.number(),
+    modelHeight: z.number(),
+  }),
+  raw: z.string(),
+  thinking: z.string(),
+  thought: z.string(),
+  summary: z.string().optional(),
+  actions: z.array(RecordedActionSchema),
+  parseError: z.string().optional(),
+  feedback: z.string().optional(),
+  timings: z.object({ stepMs: z.number(), modelMs: z.number(), executeMs: z.number(), settleMs: z.number() }),
+});
+export type StepP = z.infer<typeof StepSchema>;
+
+export const RunSchema = z.object({
+  /** Folder name under the runs directory; also the key for every run command. */
+  id: z.string(),
+  instruction: z.string(),
+  model: z.string(),
+  status: RunStatusSchema,
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  message: z.string().optional(),
+  steps: z.number().int().nonnegative(),
+  settings: z.object({ maxSteps: z.number(), display: z.string().optional(), thinking: z.boolean().optional() }).loose(),
+  taskId: z.string().optional(),
+  /** Set when this run is live in this host (it can be paused / stopped). */
+  live: z.boolean(),
+});
+export type RunP = z.infer<typeof RunSchema>;
+
+export const BenchTaskSchema = z.object({
+  id: z.string(),
+  domain: z.string(),
+  /** Undefined while the task has no result.txt yet. */
+  score: z.number().optional(),
+  /** Run id of the task's trace (for drilling in), when it has one. */
+  traceId: z.string().optional(),
+});
+export const BenchSchema = z.object({
+  id: z.string(),
+  status: z.enum(['running', 'finished', 'failed']),
+  model: z.string().optional(),
+  suite: z.string().optional(),
+  overall: z.number().optional(),
+  domains: z.record(z.string(), z.object({ score: z.number(), tasks: z.number() })),
+  tasks: z.array(BenchTaskSchema),
+  /** Tasks expected in total, when known (from the suite while running, from the summary after). */
+  total: z.number().optional(),
+  error: z.string().optional(),
+});
+export type BenchP = z.infer<typeof BenchSchema>;
+
+export const ModelPackageSchema = z.object({ name: z.string(), spec: z.string(), path: z.string() });
+export type ModelPackageP = z.infer<typeof ModelPackageSchema>;
+
+export const SettingsSchema = z.object({
+  runsDir: z.string(),
+  modelsDirs: z.array(z.string()),
+  models: z.array(ModelPackageSchema),
+  executionProviders: z.array(z.string()),
+  displays: z.array(z.string()),
+  safetyRules: z.array(z.object({ id: z.string(), decision: z.enum(['allow', 'confirm', 'deny']), description: z.string() })),
+  agentAvailable: z.boolean(),
+  agentUnavailableReason: z.string().optional(),
+});
+export type SettingsP = z.infer<typeof SettingsSchema>;
+
+// ---- Commands (client -> host) ----
+
+/** A run folder relative to the runs directory: name segments (letters, digits, . _ -), no "." or "..". */
+const RunId = z
+  .string()
+  .min(1)
+  .max(300)
+  .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, 'a run id is a folder path under the runs folder (letters, digits, . _ -)');
+
+export const StartRunSchema = z.object({
+  instruction: z.string().trim().min(1, 'type an instruction'),
+  model: z.string().trim().min(1, 'pick a model or type a spec such as script:/path/replies.json'),
+  maxSteps: z.number().int().min(1).max(1000).default(15),
+  thinking: z.boolean().default(false),
+  display: z.string().regex(/^:\d+(\.\d+)?$/, 'an X display looks like :0').optional(),
+  /** onnxruntime execution provider for a local model (cpu, cuda, dml, coreml, webgpu); default: the backend's choice. */
+  executionProvider: z.string().regex(/^[a-z0-9_-]+$/).optional(),
+  /** Re-run: start again from the state before this step of an earlier run (instruction copied). */
+  from: z.object({ runId: RunId, step: z.number().int().positive() }).optional(),
+});
+export type StartRunP = z.input<typeof StartRunSchema>;
+
+export const CommandSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello') }),
+  z.object({ type: z.literal('runs.list') }),
+  z.object({ type: z.literal('runs.get'), runId: RunId }),
+  z.object({ type: z.literal('run.start'), options: StartRunSchema }),
+  z.object({ type: z.literal('run.pause'), runId: RunId }),
+  z.object({ type: z.literal('run.resume'), runId: RunId }),
+  z.object({ type: z.literal('run.stop'), runId: RunId }),
+  z.object({ type: z.literal('run.confirm'), runId: RunId, approve: z.boolean() }),
+  z.object({ type: z.literal('bench.list') }),
+  z.object({ type: z.literal('bench.get'), benchId: RunId }),
+  z.object({
+    type: z.literal('bench.start'),
+    suite: z.string().trim().min(1, 'type the path of a task index or folder'),
+    model: z.string().trim().min(1),
+    envs: z.number().int().min(1).max(16).default(1),
+    maxSteps: z.number().int().min(1).max(1000).default(15),
+  }),
+  z.object({ type: z.literal('settings.get') }),
+]);
+export type Command = z.input<typeof CommandSchema>;
+export type ParsedCommand = z.output<typeof CommandSchema>;
+export type CommandType = Command['type'];
+
+/** What each command resolves to. */
+export interface CommandResults {
+  hello: { version: number };
+  'runs.list': { runs: RunP[] };
+  'runs.get': { run: RunP; steps: StepP[]; pending?: ConfirmRequestP; reportUrl: string };
+  'run.start': { runId: string };
+  'run.pause': { ok: true };
+  'run.resume': { ok: true };
+  'run.stop': { ok: true };
+  'run.confirm': { ok: true };
+  'bench.list': { benches: BenchP[] };
+  'bench.get': { bench: BenchP };
+  'bench.start': { benchId: string };
+  'settings.get': SettingsP;
+}
+
+/** A command on the wire: `id` pairs it with its reply. */
+export const RequestSchema = z.object({ id: z.number().int().nonnegative(), command: z.unknown() });
+
+export type Reply =
+  | { kind: 'reply'; id: number; ok: true; result: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: string };
+
+// ---- Events (host -> every client) ----
+
+export const ConfirmRequestSchema = z.object({
+  runId: z.string(),
+  step: z.number(),
+  action: RecordedActionSchema,
+  rule: z.string().optional(),
+  reason: z.string().optional(),
+  screenshotUrl: z.string(),
+  captureWidth: z.number(),
+  captureHeight: z.number(),
+});
+export type ConfirmRequestP = z.infer<typeof ConfirmRequestSchema>;
+
+export const EventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run.status'), run: RunSchema }),
+  z.object({ type: z.literal('step.started'), runId: z.string(), step: z.number() }),
+  z.object({ type: z.literal('model.delta'), runId: z.string(), step: z.number(), channel: z.enum(['thinking', 'answer']), delta: z.string() }),
+  z.object({ type: z.literal('step.recorded'), runId: z.string(), step: StepSchema }),
+  z.object({ type: z.literal('confirm.request'), request: ConfirmRequestSchema }),
+  z.object({ type: z.literal('bench.progress'), bench: BenchSchema }),
+]);
+export type AgentEvent = z.infer<typeof EventSchema>;
+
+export type ServerMessage = Reply | { kind: 'event'; event: AgentEvent };
+
+/** Query parameter (and header) that carries the per-start token of `deskpilot serve`. */
+export const TOKEN_PARAM = 'token';
+export const TOKEN_HEADER = 'x-deskpilot-token';
+
+/**
+ * What Electron's preload exposes as `window.deskpilot`: the same commands and events as the WebSocket,
+ * nothing else (no generic invoke).
+ */
+export interface DeskpilotBridge {
+  command(command: Command): Promise<{ ok: true; result: unknown } | { ok: false; error: string }>;
+  onEvent(listener: (event: AgentEvent) => void): () => void;
+}

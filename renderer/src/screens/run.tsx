@@ -1,0 +1,106 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type { RunP, SettingsP } from '../../../agent/protocol.ts';
+import { go, useClient, useEvents } from '../client-context.ts';
+import { RunControls, StatusBadge } from '../run-controls.tsx';
+
+/** Start a run: instruction, model (local packages or a typed spec), options. */
+export function RunScreen() {
+  const client = useClient();
+  const [settings, setSettings] = useState<SettingsP>();
+  const [instruction, setInstruction] = useState('');
+  const [model, setModel] = useState('');
+  const [maxSteps, setMaxSteps] = useState(15);
+  const [thinking, setThinking] = useState(false);
+  const [display, setDisplay] = useState('');
+  const [provider, setProvider] = useState('');
+  const [error, setError] = useState<string>();
+  const [live, setLive] = useState<RunP[]>([]);
+
+  useEffect(() => {
+    void client.request({ type: 'settings.get' }).then(setSettings, (e: Error) => setError(e.message));
+    void client.request({ type: 'runs.list' }).then((r) => setLive(r.runs.filter((run) => run.live)));
+  }, [client]);
+  useEvents((event) => {
+    if (event.type !== 'run.status') return;
+    setLive((runs) => [event.run, ...runs.filter((r) => r.id !== event.run.id)].filter((r) => r.live));
+  }, []);
+
+  const start = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      const { runId } = await client.request({
+        type: 'run.start',
+        options: { instruction, model, maxSteps, thinking, display: display || undefined, executionProvider: provider || undefined },
+      });
+      go('live', runId);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
+  return (
+    <section className="screen" data-testid="run-screen">
+      <h1>New run</h1>
+      {settings && !settings.agentAvailable ? <p className="warn">{settings.agentUnavailableReason}</p> : null}
+      <form onSubmit={start} className="form">
+        <label>
+          Instruction
+          <textarea value={instruction} onChange={(e) => setInstruction(e.target.value)} rows={3} placeholder="Open the text editor and type hello" data-testid="instruction" />
+        </label>
+        <label>
+          Model
+          <input list="model-packages" value={model} onChange={(e) => setModel(e.target.value)} placeholder="kimi-vl:/path/to/package or script:/path/replies.json" data-testid="model" />
+          <datalist id="model-packages">
+            {settings?.models.map((m) => (
+              <option key={m.spec} value={m.spec}>
+                {m.name}
+              </option>
+            ))}
+          </datalist>
+        </label>
+        <div className="row">
+          <label>
+            Max steps
+            <input type="number" min={1} max={1000} value={maxSteps} onChange={(e) => setMaxSteps(Number(e.target.value))} data-testid="max-steps" />
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={thinking} onChange={(e) => setThinking(e.target.checked)} /> Thinking
+          </label>
+          <label>
+            Execution provider
+            <select value={provider} onChange={(e) => setProvider(e.target.value)} data-testid="provider">
+              <option value="">default</option>
+              {settings?.executionProviders.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Display
+            <input list="displays" value={display} onChange={(e) => setDisplay(e.target.value)} placeholder="default" data-testid="display" />
+            <datalist id="displays">
+              {settings?.displays.map((d) => <option key={d} value={d} />)}
+            </datalist>
+          </label>
+        </div>
+        <button type="submit" disabled={!instruction.trim() || !model.trim()} data-testid="start">
+          Start
+        </button>
+        {error ? <p className="error" data-testid="run-error">{error}</p> : null}
+      </form>
+      {live.length > 0 ? (
+        <>
+          <h2>Running now</h2>
+          {live.map((run) => (
+            <div key={run.id} className="card">
+              <a href={`#/live/${run.id}`}>{run.instruction}</a> <StatusBadge status={run.status} /> <RunControls run={run} />
+            </div>
+          ))}
+        </>
+      ) : null}
+    </section>
+  );
+}
