@@ -7,7 +7,7 @@ import type { BackendInfo, CoordinateUnit } from '../../models/types.ts';
 import { readTrace, TraceFormatError } from '../trace/reader.ts';
 import type { StepRecord } from '../trace/types.ts';
 import { BackendInputError } from './errors.ts';
-import { defaultCoordinates } from './family.ts';
+import { defaultCoordinates } from '../../models/family.ts';
 import { ScriptedBackend } from './scripted.ts';
 
 const UNITS: readonly string[] = ['relative', 'thousand', 'image', 'screen'];

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BackendInputError } from './errors.ts';
-import { defaultCoordinates, MODEL_FAMILIES } from './family.ts';
+import { defaultCoordinates, MODEL_FAMILIES } from '../../models/family.ts';
 import { ScriptedBackend } from './scripted.ts';
 
 const scriptSchema = z.object({

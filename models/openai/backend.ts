@@ -10,7 +10,8 @@ import type { RgbImage } from '../image.ts';
 import { ThinkingSplitter } from '../kimi/runtime/thinking.ts';
 import type { BackendInfo, ChatRequest, CoordinateUnit, GenerationEvent, ModelFamily, VlmBackend } from '../types.ts';
 import { imageSizeForFamily } from './image-size.ts';
-import { defaultCoordinates, guessFamily, parseOpenAiSpec } from './spec.ts';
+import { defaultCoordinates } from '../family.ts';
+import { guessFamily, parseOpenAiSpec } from './spec.ts';
 
 export interface OpenAiBackendOptions {
   apiKey?: string;

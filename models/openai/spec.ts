@@ -1,5 +1,5 @@
 /** `openai:<base-url>#<model>`: an OpenAI-compatible server (vLLM, SGLang, llama.cpp, deskpilot serve-model). */
-import type { CoordinateUnit, ModelFamily } from '../types.ts';
+import type { ModelFamily } from '../types.ts';
 
 export const OPENAI_SPEC_PREFIX = 'openai:';
 
@@ -29,16 +29,4 @@ export function guessFamily(model: string): ModelFamily {
   if (/kimi|opencua/i.test(model)) return 'kimi';
   if (/ui-?tars/i.test(model)) return 'uitars';
   return 'pyautogui';
-}
-
-export function defaultCoordinates(family: ModelFamily): CoordinateUnit {
-  switch (family) {
-    case 'kimi':
-      return 'relative';
-    case 'uitars':
-      return 'image';
-    case 'pyautogui':
-    case 'computer_13':
-      return 'screen';
-  }
 }

@@ -1,4 +1,4 @@
-import type { CoordinateUnit, ModelFamily } from '../../models/types.ts';
+import type { CoordinateUnit, ModelFamily } from './types.ts';
 
 export const MODEL_FAMILIES: readonly ModelFamily[] = ['kimi', 'uitars', 'pyautogui', 'computer_13'];
 
