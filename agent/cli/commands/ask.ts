@@ -1,0 +1,172 @@
+/**
+ * deskpilot ask <package> [--image F]... "question": one question to a local Kimi-VL package.
+ * Streams the answer to stdout as it is generated; thinking goes to stderr, dimmed on a terminal and
+ * prefixed "[thinking]" otherwise, so `ask ... > answer.txt` keeps only the answer. Timings go to stderr.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../usage.ts';
+import type { ContentPart, GenerationResult, SamplingOptions } from '../../../models/types.ts';
+import { parseExecutionProvider, type ExecutionProviderRequest } from '../../../models/kimi/runtime/providers.ts';
+import { readRgbImage } from '../../../models/kimi/runtime/image-file.ts';
+
+export const ASK_USAGE = `usage: deskpilot ask <package-dir> [--image FILE]... [options] "question"
+options:
+  --image FILE          an image to show the model (repeatable, in order)
+  --max-new-tokens N    most tokens to generate (default 512)
+  --temperature T       0 = greedy (default 0)
+  --top-p P --top-k K   nucleus / top-k limits
+  --seed N              sampling seed (repeatable runs)
+  --thinking            open a ◁think▷ block first (thinking models)
+  --thinking-budget N   force ◁/think▷ after N thinking tokens
+  --provider EP         auto | cpu | cuda | dml | coreml | webgpu (default auto)
+  --json                print the final result as JSON instead of streaming text`;
+
+export const MODEL_OPTIONS = {
+  image: { type: 'string', multiple: true },
+  'max-new-tokens': { type: 'string' },
+  temperature: { type: 'string' },
+  'top-p': { type: 'string' },
+  'top-k': { type: 'string' },
+  seed: { type: 'string' },
+  thinking: { type: 'boolean' },
+  'thinking-budget': { type: 'string' },
+  provider: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type ModelValues = { [K in keyof typeof MODEL_OPTIONS]?: (typeof MODEL_OPTIONS)[K] extends { multiple: true } ? string[] : (typeof MODEL_OPTIONS)[K] extends { type: 'boolean' } ? boolean : string };
+
+function num(values: ModelValues, key: keyof ModelValues, integer: boolean): number | undefined {
+  const raw = values[key];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${key} expects ${integer ? 'an integer' : 'a number'}, got "${String(raw)}"`);
+  }
+  return n;
+}
+
+export interface ParsedModelCommand {
+  packageDir: string;
+  text: string;
+  imageFiles: string[];
+  sampling: SamplingOptions;
+  provider: ExecutionProviderRequest;
+  json: boolean;
+  help: boolean;
+}
+
+/** Parses `<package> [options] text...` for ask and ground; extra options for the command may be added. */
+export function parseModelCommand(argv: string[], usage: string, extra: Record<string, { type: 'string' | 'boolean' }> = {}): ParsedModelCommand & { extra: Record<string, string | boolean | undefined> } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...MODEL_OPTIONS, ...extra }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${usage}`);
+  }
+  const values = parsed.values as ModelValues & Record<string, string | boolean | undefined>;
+  const [packageDir, ...words] = parsed.positionals;
+  const result = {
+    packageDir: packageDir ?? '',
+    text: words.join(' '),
+    imageFiles: values.image ?? [],
+    json: values.json ?? false,
+    help: values.help ?? false,
+    extra: Object.fromEntries(Object.keys(extra).map((k) => [k, values[k]])),
+    provider: 'auto' as ExecutionProviderRequest,
+    sampling: {} as SamplingOptions,
+  };
+  if (result.help) return result;
+  if (!packageDir) throw new UsageError(`missing the package directory\n${usage}`);
+  if (result.text.trim() === '') throw new UsageError(`missing the text to send\n${usage}`);
+  try {
+    result.provider = parseExecutionProvider(values.provider ?? 'auto');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const sampling: SamplingOptions = {
+    maxNewTokens: num(values, 'max-new-tokens', true),
+    temperature: num(values, 'temperature', false) ?? 0,
+    topP: num(values, 'top-p', false),
+    topK: num(values, 'top-k', true),
+    seed: num(values, 'seed', true),
+    thinking: values.thinking,
+    thinkingBudget: num(values, 'thinking-budget', true),
+  };
+  // Unset options stay absent, so a command's own defaults (e.g. ground's 64 tokens) still apply.
+  result.sampling = Object.fromEntries(Object.entries(sampling).filter(([, v]) => v !== undefined)) as SamplingOptions;
+  return result;
+}
+
+export async function imageParts(files: string[]): Promise<ContentPart[]> {
+  const parts: ContentPart[] = [];
+  for (const file of files) {
+    try {
+      parts.push({ type: 'image', image: await readRgbImage(file) });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  return parts;
+}
+
+export function formatTimings(result: GenerationResult): string {
+  const t = result.timings;
+  const parts = [`${result.usage?.promptTokens ?? '?'} prompt tokens`, `${result.usage?.completionTokens ?? '?'} generated`];
+  if (t.visionMs !== undefined) parts.push(`vision ${t.visionMs.toFixed(0)} ms`);
+  if (t.prefillTokensPerSecond !== undefined) parts.push(`prefill ${t.prefillTokensPerSecond.toFixed(1)} tok/s`);
+  if (t.decodeTokensPerSecond !== undefined) parts.push(`decode ${t.decodeTokensPerSecond.toFixed(1)} tok/s`);
+  parts.push(`total ${(t.totalMs / 1000).toFixed(2)} s`, `finish: ${result.finishReason}`);
+  return parts.join(', ');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const cmd = parseModelCommand(argv, ASK_USAGE);
+  if (cmd.help) {
+    process.stdout.write(ASK_USAGE + '\n');
+    return 0;
+  }
+  const images = await imageParts(cmd.imageFiles);
+  const { openKimiBackend } = await import('../../../models/kimi/backend.ts');
+  let backend;
+  try {
+    backend = await openKimiBackend(cmd.packageDir, { provider: cmd.provider });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const note = backend.engineInfo.providerNote;
+  if (note) process.stderr.write(`${note}\n`);
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const dim = process.stderr.isTTY ? (s: string) => `\x1b[2m${s}\x1b[22m` : (s: string) => s;
+  let thinkingOpen = false;
+  try {
+    let result: GenerationResult | undefined;
+    for await (const event of backend.generate({ messages: [{ role: 'user', content: [...images, { type: 'text', text: cmd.text }] }], sampling: cmd.sampling }, controller.signal)) {
+      if (event.type === 'thinking' && !cmd.json) {
+        if (!thinkingOpen) process.stderr.write(dim('[thinking] '));
+        thinkingOpen = true;
+        process.stderr.write(dim(event.delta));
+      } else if (event.type === 'answer' && !cmd.json) {
+        if (thinkingOpen) process.stderr.write('\n');
+        thinkingOpen = false;
+        process.stdout.write(event.delta);
+      } else if (event.type === 'done') {
+        result = event.result;
+      }
+    }
+    if (!result) throw new Error('the generation ended without a result');
+    if (cmd.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else process.stdout.write('\n');
+    process.stderr.write(`${formatTimings(result)}\n`);
+    return result.finishReason === 'error' ? 1 : 0;
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await backend.dispose();
+  }
+}

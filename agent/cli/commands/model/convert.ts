@@ -1,0 +1,72 @@
+/**
+ * deskpilot model convert <hf-dir> <out-dir> [--dtype fp32|fp16|int4] [--block-size N] [--text-only]
+ * Converts a Hugging Face Kimi-VL checkpoint into a runtime package (models/kimi/convert.ts).
+ * Exit 0 on success, 2 on bad usage or a checkpoint/config the converter refuses.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../../../../models/kimi/config.ts';
+import { convertKimiVl } from '../../../../models/kimi/convert.ts';
+import type { WeightDtype } from '../../../../models/kimi/quantize-linear.ts';
+import { UsageError } from '../../usage.ts';
+
+const USAGE = 'usage: deskpilot model convert <hf-dir> <out-dir> [--dtype fp32|fp16|int4] [--block-size 16|32|64|128] [--accuracy-level 0|4] [--text-only]';
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(
+      `${USAGE}\n  default dtype int4 (4-bit experts/projections in blocks of 64, float norms/router/embeddings)\n` +
+        '  --accuracy-level 4: int4 matmuls with int8 activations (faster on CPU, slightly less exact)\n' +
+        '  --text-only: skip the vision tower\n',
+    );
+    return 0;
+  }
+  const positional: string[] = [];
+  let dtype: WeightDtype = 'int4';
+  let blockSize = 64;
+  let textOnly = false;
+  let accuracyLevel = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--dtype') {
+      const v = argv[++i];
+      if (v !== 'fp32' && v !== 'fp16' && v !== 'int4') throw new UsageError(`--dtype must be fp32, fp16 or int4 (got ${JSON.stringify(v)})`);
+      dtype = v;
+    } else if (a === '--block-size') {
+      const v = Number(argv[++i]);
+      if (![16, 32, 64, 128].includes(v)) throw new UsageError(`--block-size must be 16, 32, 64 or 128 (got ${JSON.stringify(argv[i])})`);
+      blockSize = v;
+    } else if (a === '--accuracy-level') {
+      const v = Number(argv[++i]);
+      if (![0, 1, 2, 3, 4].includes(v)) throw new UsageError(`--accuracy-level must be 0..4 (got ${JSON.stringify(argv[i])})`);
+      accuracyLevel = v;
+    } else if (a === '--text-only') {
+      textOnly = true;
+    } else if (a.startsWith('-')) {
+      throw new UsageError(`unknown option ${a}\n${USAGE}`);
+    } else {
+      positional.push(a);
+    }
+  }
+  if (positional.length !== 2) throw new UsageError(`expected <hf-dir> and <out-dir>\n${USAGE}`);
+  const [hfDir, outDir] = positional;
+  if (!existsSync(join(hfDir, 'config.json'))) {
+    throw new UsageError(`${hfDir} has no config.json; give the folder of a Hugging Face Kimi-VL checkpoint`);
+  }
+  const started = Date.now();
+  try {
+    const m = await convertKimiVl(hfDir, outDir, {
+      dtype,
+      blockSize,
+      accuracyLevel,
+      skipVision: textOnly,
+      onProgress: (msg) => process.stderr.write(`[convert ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`),
+    });
+    const total = Object.values(m.files).reduce((a, f) => a + f.size, 0);
+    process.stdout.write(`${outDir}: ${m.dtype} package, ${Object.keys(m.files).length} files, ${(total / 2 ** 20).toFixed(1)} MiB\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}

