@@ -6,6 +6,8 @@ import type { ChatMessage, ChatRequest, ContentPart } from '../../models/types.t
 import { buildPrompt, type PromptInput, type PromptStep } from '../../agent/prompts/index.ts';
 import { kimiInstructionText } from '../../agent/prompts/kimi.ts';
 import { OSWORLD_QUESTION } from '../../agent/prompts/osworld.ts';
+import { join } from 'node:path';
+import { KIMI_DATA_DIR } from '../support/shared-data.ts';
 
 const current = createRgbImage(8, 6);
 const shots = Array.from({ length: 5 }, (_, i) => createRgbImage(8 + i, 6));
@@ -74,7 +76,7 @@ describe('Kimi prompt', () => {
   });
 
   it('renders through the real Kimi chat template into the documented token layout', () => {
-    const template = new Template(readFileSync('/work/shared/data/kimi-vl/chat_template.jinja', 'utf8'));
+    const template = new Template(readFileSync(join(KIMI_DATA_DIR, 'chat_template.jinja'), 'utf8'));
     const r = buildPrompt(input({ history: steps(1) }));
     const rendered = template.render({ messages: forTemplate(r), add_generation_prompt: true });
     const media = '<|media_start|>image<|media_content|><|media_pad|><|media_end|>';

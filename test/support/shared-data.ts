@@ -3,7 +3,6 @@
  * files). Checkouts keep it beside the repository as ../shared, in development and in CI alike;
  * DESKPILOT_SHARED overrides.
  */
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +12,3 @@ export const SHARED_DIR = process.env.DESKPILOT_SHARED ?? join(repoRoot, '..', '
 export const KIMI_DATA_DIR = join(SHARED_DIR, 'data', 'kimi-vl');
 export const KIMI_TOKENIZER_DIR = join(KIMI_DATA_DIR, 'tokenizer');
 export const OSWORLD_EXAMPLES_DIR = join(SHARED_DIR, 'data', 'osworld-examples', 'examples');
-
-export function hasSharedData(): boolean {
-  return existsSync(KIMI_DATA_DIR);
-}
