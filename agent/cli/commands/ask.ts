@@ -3,8 +3,7 @@
  * Streams the answer to stdout as it is generated; thinking goes to stderr, dimmed on a terminal and
  * prefixed "[thinking]" otherwise, so `ask ... > answer.txt` keeps only the answer. Timings go to stderr.
  */
-import { parseArgs } from 'node:util';
-import { UsageError } from '../usage.ts';
+import { parseCommandLine, UsageError } from '../usage.ts';
 import type { ContentPart, GenerationResult, SamplingOptions } from '../../../models/types.ts';
 import { parseExecutionProvider, type ExecutionProviderRequest } from '../../../models/kimi/runtime/providers.ts';
 import { readRgbImage } from '../../../models/kimi/runtime/image-file.ts';
@@ -59,12 +58,7 @@ export interface ParsedModelCommand {
 
 /** Parses `<package> [options] text...` for ask and ground; extra options for the command may be added. */
 export function parseModelCommand(argv: string[], usage: string, extra: Record<string, { type: 'string' | 'boolean' }> = {}): ParsedModelCommand & { extra: Record<string, string | boolean | undefined> } {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { ...MODEL_OPTIONS, ...extra }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${usage}`);
-  }
+  const parsed = parseCommandLine({ args: argv, options: { ...MODEL_OPTIONS, ...extra }, allowPositionals: true, strict: true }, usage);
   const values = parsed.values as ModelValues & Record<string, string | boolean | undefined>;
   const [packageDir, ...words] = parsed.positionals;
   const result = {

@@ -1,15 +1,17 @@
 /** deskpilot doctor [--display :N] [--model SPEC] [--no-desktop]: checks what the agent needs and says what to fix. */
-import { parseArgs } from 'node:util';
 import { checkDesktop } from '../../doctor/desktop.ts';
 import { checkModel } from '../../doctor/model.ts';
 import { checkProviders } from '../../doctor/providers.ts';
 import { formatResults, guard, type CheckResult } from '../../doctor/report.ts';
+import { parseCommandLine } from '../usage.ts';
+
+const USAGE = 'usage: deskpilot doctor [--display :N] [--model SPEC] [--no-desktop] [--json]';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { display: { type: 'string' }, model: { type: 'string' }, 'no-desktop': { type: 'boolean' }, json: { type: 'boolean' } },
-  });
+  const { values } = parseCommandLine(
+    { args: argv, options: { display: { type: 'string' }, model: { type: 'string' }, 'no-desktop': { type: 'boolean' }, json: { type: 'boolean' } } },
+    USAGE,
+  );
   const results: CheckResult[] = [];
   if (!values['no-desktop']) results.push(...(await guard('desktop', () => checkDesktop(values.display ?? process.env.DISPLAY))));
   results.push(...(await guard('onnxruntime', async () => checkProviders())));

@@ -3,14 +3,13 @@
  * Prints the recorded steps; with --execute performs the recorded screen actions again on the current
  * display, waiting for the screen to settle after each step. Exit 1 if an action fails, 2 on bad input.
  */
-import { parseArgs } from 'node:util';
 import { DesktopEnvironment } from '../../env/desktop/environment.ts';
 import type { DisplayInfo } from '../../env/types.ts';
 import { describeAction } from '../../loop/act.ts';
 import { formatStatus, formatStep } from '../../loop/progress.ts';
 import { readTrace, TraceFormatError, type LoadedTrace } from '../../trace/reader.ts';
 import { remapAction, replayPlan } from '../../trace/replay-plan.ts';
-import { UsageError } from '../usage.ts';
+import { parseCommandLine, UsageError } from '../usage.ts';
 
 const USAGE = `usage: deskpilot replay <trace-dir> [options]
   --execute         perform the recorded actions again on the current display
@@ -27,22 +26,20 @@ interface ReplayArgs {
 }
 
 function parseReplayArgs(argv: string[]): ReplayArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        execute: { type: 'boolean', default: false },
-        'from-step': { type: 'string' },
-        display: { type: 'string' },
-        monitor: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCommandLine(
+    {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      execute: { type: 'boolean', default: false },
+      'from-step': { type: 'string' },
+      display: { type: 'string' },
+      monitor: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    },
+    USAGE,
+  );
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new UsageError(`expected one trace folder (got ${positionals.length})\n${USAGE}`);

@@ -5,7 +5,6 @@
  * 2 for bad usage or input. Progress goes to stderr, the outcome to stdout.
  */
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { BackendInputError, BackendUnavailableError } from '../../backends/errors.ts';
 import { openBackend } from '../../backends/open.ts';
 import { DesktopEnvironment } from '../../env/desktop/environment.ts';
@@ -16,7 +15,7 @@ import { runAgent } from '../../loop/run-agent.ts';
 import { newRunId } from '../../trace/run-id.ts';
 import { TraceWriter } from '../../trace/writer.ts';
 import type { VlmBackend } from '../../../models/types.ts';
-import { UsageError } from '../usage.ts';
+import { parseCommandLine, UsageError } from '../usage.ts';
 import { PauseControl } from '../../loop/pause.ts';
 import { parseChord } from '../../safety/input-watch.ts';
 import { parseRect, type Rect } from '../../safety/mask.ts';
@@ -57,31 +56,29 @@ export interface RunArgs {
 }
 
 export function parseRunArgs(argv: string[]): RunArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        display: { type: 'string' },
-        monitor: { type: 'string' },
-        out: { type: 'string' },
-        'max-steps': { type: 'string' },
-        task: { type: 'string' },
-        thinking: { type: 'boolean', default: false },
-        policy: { type: 'string', multiple: true },
-        yes: { type: 'boolean', default: false },
-        'mask-region': { type: 'string', multiple: true },
-        'mask-window': { type: 'string', multiple: true },
-        'stop-key': { type: 'string' },
-        'no-takeover': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCommandLine(
+    {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      display: { type: 'string' },
+      monitor: { type: 'string' },
+      out: { type: 'string' },
+      'max-steps': { type: 'string' },
+      task: { type: 'string' },
+      thinking: { type: 'boolean', default: false },
+      policy: { type: 'string', multiple: true },
+      yes: { type: 'boolean', default: false },
+      'mask-region': { type: 'string', multiple: true },
+      'mask-window': { type: 'string', multiple: true },
+      'stop-key': { type: 'string' },
+      'no-takeover': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    },
+    USAGE,
+  );
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length !== 1 || positionals[0]!.trim() === '') {

@@ -2,10 +2,9 @@
  * deskpilot serve-model <package> [--port P] [--host H] [--name NAME] [--provider EP] [--max-queue N]
  * Serves a local model package over an OpenAI-compatible API until interrupted.
  */
-import { parseArgs } from 'node:util';
 import { basename, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { UsageError } from '../usage.ts';
+import { parseCommandLine, UsageError } from '../usage.ts';
 import { openKimiBackend } from '../../../models/kimi/backend.ts';
 import { parseExecutionProvider } from '../../../models/kimi/runtime/providers.ts';
 import { startModelServer } from '../../../models/serve/openai-server.ts';
@@ -20,7 +19,7 @@ function intOption(value: string | undefined, name: string, fallback: number, mi
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args: argv,
     allowPositionals: true,
     options: {
@@ -31,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
       'max-queue': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-  });
+  }, USAGE);
   if (values.help) {
     process.stdout.write(USAGE + '\n');
     return 0;

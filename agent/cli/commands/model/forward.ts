@@ -10,8 +10,7 @@
  * KV-cached greedy decoding after the prompt (with --greedy N).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { UsageError } from '../../usage.ts';
+import { parseCommandLine, UsageError } from '../../usage.ts';
 import { imageParts } from '../ask.ts';
 import type { RgbImage } from '../../../../models/image.ts';
 import { encodeSafetensors, type StTensor } from '../../../../models/safetensors/writer.ts';
@@ -36,24 +35,22 @@ function readPromptIds(file: string): number[] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        image: { type: 'string', multiple: true },
-        prompt: { type: 'string' },
-        'prompt-ids': { type: 'string' },
-        greedy: { type: 'string' },
-        dump: { type: 'string' },
-        provider: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCommandLine(
+    {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      image: { type: 'string', multiple: true },
+      prompt: { type: 'string' },
+      'prompt-ids': { type: 'string' },
+      greedy: { type: 'string' },
+      dump: { type: 'string' },
+      provider: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    },
+    USAGE,
+  );
   const v = parsed.values;
   if (v.help) {
     process.stdout.write(USAGE + '\n');

@@ -1,9 +1,11 @@
 /** deskpilot model list [--dir DIR] [--json]: installed model packages with size and dtype. */
-import { parseArgs } from 'node:util';
 import { formatBytes, listPackages, modelsRoot } from '../../../../models/hub/store.ts';
+import { parseCommandLine } from '../../usage.ts';
+
+const USAGE = 'usage: deskpilot model list [--dir DIR] [--json]';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseCommandLine({ args: argv, options: { dir: { type: 'string' }, json: { type: 'boolean' } } }, USAGE);
   const root = values.dir ?? modelsRoot();
   const packages = listPackages(root);
   if (values.json) {

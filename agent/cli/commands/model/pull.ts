@@ -3,7 +3,6 @@
  * Downloads a Hugging Face checkpoint (resumable, hash-checked; HF_ENDPOINT and HF_TOKEN honoured),
  * then converts it into a package under the models folder.
  */
-import { parseArgs } from 'node:util';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HubError } from '../../../../models/hub/client.ts';
@@ -11,7 +10,7 @@ import { pullSnapshot, type PullProgress } from '../../../../models/hub/pull.ts'
 import { formatBytes, hubCacheRoot, modelsRoot } from '../../../../models/hub/store.ts';
 import { convertKimiVl } from '../../../../models/kimi/convert.ts';
 import { ConfigError } from '../../../../models/kimi/config.ts';
-import { UsageError } from '../../usage.ts';
+import { parseCommandLine, UsageError } from '../../usage.ts';
 
 const USAGE = 'usage: deskpilot model pull <owner/name> [--revision main] [--dtype int4|fp16|fp32] [--out DIR] [--keep-download]';
 
@@ -34,7 +33,7 @@ function progressPrinter(): (p: PullProgress) => void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args: argv,
     allowPositionals: true,
     options: {
@@ -44,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
       'keep-download': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
-  });
+  }, USAGE);
   if (values.help) {
     process.stdout.write(USAGE + '\n');
     return 0;
