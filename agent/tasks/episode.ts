@@ -1,0 +1,84 @@
+/**
+ * The agent side of one task, in the harness process: the desktop is driven through
+ * DesktopEnvironment, whose input/capture driver is a separate process bound to the task's display
+ * (nut-js only drives the display it was loaded with), so several episodes run side by side here.
+ * The trace (run.json, traj.jsonl, steps.jsonl, step_*.png) goes into the task folder.
+ */
+import type { VlmBackend } from '../../models/types.ts';
+import { openBackend } from '../backends/open.ts';
+import { DesktopEnvironment } from '../env/desktop/environment.ts';
+import { defaultParts } from '../loop/default-parts.ts';
+import { runAgent, type RunOutcome } from '../loop/run-agent.ts';
+import { TraceWriter } from '../trace/writer.ts';
+
+export interface EpisodeJob {
+  instruction: string;
+  model: string;
+  taskId: string;
+  maxSteps: number;
+  traceDir: string;
+  display: string;
+}
+
+/**
+ * One per worker. A model is opened once and reused for every task the worker runs (loading one
+ * takes seconds to minutes); only script:<dir> opens per task, since its replies depend on the task.
+ */
+export class BackendCache {
+  private shared?: Promise<VlmBackend>;
+
+  constructor(private readonly spec: string) {}
+
+  async acquire(taskId: string): Promise<{ backend: VlmBackend; release(): Promise<void> }> {
+    if (this.spec.startsWith('script:')) {
+      const backend = await openBackend(this.spec, { taskId });
+      return { backend, release: () => backend.dispose() };
+    }
+    this.shared ??= openBackend(this.spec);
+    this.shared.catch(() => (this.shared = undefined)); // let the next task retry
+    return { backend: await this.shared, release: async () => undefined };
+  }
+
+  async dispose(): Promise<void> {
+    const shared = this.shared;
+    this.shared = undefined;
+    await (await shared?.catch(() => undefined))?.dispose();
+  }
+}
+
+export interface PreparedEpisode {
+  /** Runs the loop; resolves with its outcome (status "failure" = the model answered FAIL). */
+  run(signal: AbortSignal): Promise<RunOutcome>;
+  dispose(): Promise<void>;
+}
+
+/** Opens the model, starts the desktop driver and the trace; run() then starts the first step. */
+export async function prepareEpisode(job: EpisodeJob, backends: BackendCache): Promise<PreparedEpisode> {
+  const { backend, release } = await backends.acquire(job.taskId);
+  const environment = new DesktopEnvironment({ display: job.display });
+  let trace: TraceWriter | undefined;
+  const dispose = async () => {
+    await trace?.close();
+    await environment.dispose().catch(() => undefined);
+    await release();
+  };
+  try {
+    await environment.displays();
+    trace = await TraceWriter.create(job.traceDir, {
+      instruction: job.instruction,
+      model: job.model,
+      family: backend.info().family,
+      settings: { maxSteps: job.maxSteps, display: job.display },
+      taskId: job.taskId,
+    });
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  const writer = trace;
+  return {
+    run: (signal) =>
+      runAgent({ instruction: job.instruction, backend, environment, parts: defaultParts, maxSteps: job.maxSteps, trace: writer, signal }),
+    dispose,
+  };
+}

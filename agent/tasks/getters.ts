@@ -1,0 +1,159 @@
+/**
+ * OSWorld getters: each turns a `{type, ...}` config into the value a metric compares. File getters
+ * return a local path (in the task's cache folder) or null when the file does not exist.
+ * A getter that cannot work here throws; the evaluator scores that 0 with the reason logged.
+ */
+import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { fetchToFile } from './download.ts';
+import type { TaskEnv } from './env.ts';
+import { hostPath, type PlaceholderValues } from './placeholders.ts';
+import { resolveCommand } from './apps.ts';
+import { relativeTimeRules } from './relative-time.ts';
+
+export interface GetterContext {
+  env: TaskEnv;
+  values: PlaceholderValues;
+}
+
+/** Thrown for OSWorld's FileNotFoundError: the evaluator scores the task (or that metric) 0. */
+export class MissingFileError extends Error {
+  override name = 'MissingFileError';
+}
+
+type Config = Record<string, unknown>;
+type Getter = (ctx: GetterContext, config: Config) => Promise<unknown>;
+
+function many(config: Config): { paths: string[]; dests: string[]; gives: Set<number> } {
+  const multi = config.multi === true;
+  const paths = (multi ? config.path : [config.path]) as string[];
+  const dests = (multi ? config.dest : [config.dest]) as string[];
+  if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) throw new Error(`getter ${String(config.type)}: field path must be ${multi ? 'a list of strings' : 'a string'}`);
+  if (!Array.isArray(dests) || dests.length !== paths.length) throw new Error(`getter ${String(config.type)}: field dest must match path`);
+  return { paths, dests, gives: new Set((config.gives as number[] | undefined) ?? [0]) };
+}
+
+const oneOrList = (xs: (string | null)[]): unknown => (xs.length === 1 ? xs[0] : xs);
+
+async function vmFile(ctx: GetterContext, config: Config): Promise<unknown> {
+  const { paths, dests, gives } = many(config);
+  const out: (string | null)[] = [];
+  paths.forEach((p, i) => {
+    const src = hostPath(p, ctx.values);
+    const local = join(ctx.env.cacheDir, basename(dests[i]));
+    const present = existsSync(src) && statSync(src).isFile();
+    if (present) copyFileSync(src, local);
+    if (gives.has(i)) out.push(present ? local : null);
+  });
+  return oneOrList(out);
+}
+
+async function cloudFile(ctx: GetterContext, config: Config): Promise<unknown> {
+  const { paths, dests, gives } = many(config);
+  const out: (string | null)[] = [];
+  for (const [i, p] of paths.entries()) {
+    const local = join(ctx.env.cacheDir, basename(dests[i]));
+    if (!existsSync(local)) await fetchToFile(hostPath(p, ctx.values).replace(/^(?!file:|https?:)\//, 'file:///'), local);
+    if (gives.has(i)) out.push(local);
+  }
+  return oneOrList(out);
+}
+
+async function cacheFile(ctx: GetterContext, config: Config): Promise<unknown> {
+  const local = join(ctx.env.cacheDir, String(config.path));
+  if (!existsSync(local)) throw new MissingFileError(`cache file ${config.path} does not exist`);
+  return local;
+}
+
+async function commandOutput(ctx: GetterContext, config: Config, stream: 'stdout' | 'stderr'): Promise<unknown> {
+  const command = config.command as string | string[];
+  const resolved = resolveCommand(command, config.shell === true, { home: ctx.env.home, chromePort: ctx.env.chromePort, screen: ctx.env.screen });
+  let r;
+  if (resolved.kind === 'spawn') r = await ctx.env.run(resolved.argv);
+  else if (resolved.kind === 'shell') r = await ctx.env.run({ shell: resolved.script });
+  else throw new Error(`getter command cannot run here: ${resolved.kind === 'unsupported' ? resolved.reason : resolved.kind}`);
+  if (r.error) throw new Error(`getter command failed: ${r.error}`);
+  return r[stream];
+}
+
+function chromeProfileFile(ctx: GetterContext, name: string): string {
+  return join(ctx.env.home, '.config', 'chromium', 'Default', name);
+}
+
+const obj = (x: unknown): Config => (x !== null && typeof x === 'object' ? (x as Config) : {});
+
+/** A reader of the profile's Preferences; any failure (no file, bad JSON, missing key) gives `fallback`. */
+function prefsGetter(fallback: unknown, read: (prefs: Config) => unknown): Getter {
+  return async (ctx) => {
+    try {
+      return read(readJsonFile(chromeProfileFile(ctx, 'Preferences')));
+    } catch {
+      return fallback;
+    }
+  };
+}
+
+function readJsonFile(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+}
+
+interface DevtoolsTarget {
+  type: string;
+  url: string;
+  title: string;
+}
+
+/** The DevTools target list; Chromium lists the most recently active tab first. */
+async function pageTargets(ctx: GetterContext): Promise<DevtoolsTarget[]> {
+  const response = await fetch(`http://127.0.0.1:${ctx.env.chromePort}/json/list`, { signal: AbortSignal.timeout(5000) });
+  const targets = (await response.json()) as DevtoolsTarget[];
+  return targets.filter((t) => t.type === 'page');
+}
+
+async function pageGlobal(ctx: GetterContext, config: Config): Promise<unknown> {
+  const name = String(config.name);
+  const match = config.url_contains === undefined ? undefined : String(config.url_contains);
+  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${ctx.env.chromePort}`, { timeout: 10_000 });
+  try {
+    const page = browser.contexts().flatMap((c) => c.pages()).find((p) => match === undefined || p.url().includes(match));
+    if (!page) return null;
+    return await page.evaluate((n) => (globalThis as unknown as Record<string, unknown>)[n] ?? null, name);
+  } finally {
+    await browser.close();
+  }
+}
+
+export const GETTERS: Record<string, Getter> = {
+  rule: async (_ctx, config) => config.rules,
+  rule_relativeTime: async (_ctx, config) => relativeTimeRules(config.rules as Config, new Date()),
+  vm_file: vmFile,
+  cloud_file: cloudFile,
+  cache_file: cacheFile,
+  vm_command_line: (ctx, config) => commandOutput(ctx, config, 'stdout'),
+  vm_command_error: (ctx, config) => commandOutput(ctx, config, 'stderr'),
+  // Chrome profile readers (the profile lives in the environment's home). Each returns what OSWorld's
+  // returns when the Preferences file is unreadable: "false" for Do Not Track, "Google" for the others.
+  enable_do_not_track: prefsGetter('false', (p) => (p.enable_do_not_track ? 'true' : 'false')),
+  enable_enhanced_safety_browsing: prefsGetter('Google', (p) => (obj(p.safebrowsing).enhanced ? 'true' : 'false')),
+  new_startup_page: prefsGetter('Google', (p) => (!('session' in p) ? 'true' : obj(p.session).restore_on_startup === 5 ? 'true' : 'false')),
+  find_unpacked_extension_path: prefsGetter('Google', (p) => Object.values(obj(obj(p.extensions).settings)).map((e) => (e as Config).path)),
+  find_installed_extension_name: prefsGetter('Google', (p) => Object.values(obj(obj(p.extensions).settings)).map((e) => obj((e as Config).manifest).name)),
+  data_delete_automacally: prefsGetter('Google', (p) => ((p.profile as Config).default_content_setting_values !== undefined ? 'true' : 'false')),
+  bookmarks: async (ctx) => {
+    const path = chromeProfileFile(ctx, 'Bookmarks');
+    return existsSync(path) ? readJsonFile(path).roots : [];
+  },
+  // Live tabs over the environment's DevTools port.
+  active_tab_info: async (ctx) => {
+    const [first] = await pageTargets(ctx);
+    return first ? { title: first.title, url: first.url } : null;
+  },
+  active_url_from_accessTree: async (ctx) => (await pageTargets(ctx))[0]?.url ?? null,
+  open_tabs_info: async (ctx) => (await pageTargets(ctx)).map((t) => ({ title: t.title, url: t.url })),
+  page_global: pageGlobal,
+};
+
+export function isKnownGetter(type: string): boolean {
+  return Object.hasOwn(GETTERS, type);
+}

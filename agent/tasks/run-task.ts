@@ -1,0 +1,110 @@
+/**
+ * Runs one task end to end in a fresh environment: setup (while the model and the desktop driver
+ * get ready) -> agent episode -> postconfig + evaluation -> result.txt. Anything that goes wrong
+ * (setup, an agent error, the timeout) leaves no result.txt (so --resume reruns it), scores 0 in the
+ * totals, and says why in the task's `log`.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TaskEnv } from './env.ts';
+import { evaluate } from './evaluate.ts';
+import type { LoadedTask } from './load.ts';
+import { prepareEpisode, type BackendCache, type PreparedEpisode } from './episode.ts';
+import { runSteps, type SetupContext } from './setup.ts';
+
+export interface TaskRunOptions {
+  model: string;
+  /** The worker's models (see BackendCache). */
+  backends: BackendCache;
+  maxSteps: number;
+  suiteDir: string;
+  taskDir: string;
+  timeoutMs: number;
+  /** Wait after setup before the first observation (OSWorld waits for the desktop to settle). */
+  settleMs?: number;
+  /** Wait after the last step before evaluating. */
+  afterMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface TaskResult {
+  score?: number;
+  failure?: string;
+}
+
+function prepareTaskDir(dir: string): void {
+  // A folder without result.txt is a run that did not finish: start it over.
+  if (existsSync(dir)) for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+}
+
+export async function runTask(task: LoadedTask, options: TaskRunOptions): Promise<TaskResult> {
+  const { taskDir } = options;
+  prepareTaskDir(taskDir);
+  // The trace writer wants an empty folder; the harness log lives beside it until the end.
+  const logFile = join(taskDir, '.log');
+  const log = (line: string) => appendFileSync(logFile, `[${new Date().toISOString()}] ${line}\n`);
+  log(`task ${task.domain}/${task.id}: ${task.task.instruction}`);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(`timed out after ${Math.round(options.timeoutMs / 1000)} s`), options.timeoutMs);
+  const onOuterAbort = () => controller.abort('the bench run was stopped');
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let env: TaskEnv | undefined;
+  let episode: PreparedEpisode | undefined;
+  let finished = false;
+  let result: TaskResult;
+  try {
+    const work = (async () => {
+        env = await TaskEnv.create({ logFile });
+        // A timeout that fired while the display was starting: nothing else will dispose it.
+        if (controller.signal.aborted) await env.dispose();
+        controller.signal.throwIfAborted();
+        const ctx: SetupContext = { env, values: { home: env.home, suiteDir: options.suiteDir, screenWidth: env.screen.width, screenHeight: env.screen.height } };
+        log(`environment: display ${env.display.display}, home ${env.home}, DevTools port ${env.chromePort}`);
+        const preparing = prepareEpisode(
+          { instruction: task.task.instruction, model: options.model, taskId: task.id, maxSteps: options.maxSteps, traceDir: taskDir, display: env.display.display },
+          options.backends,
+        );
+        preparing.then(
+          (p) => {
+            episode = p;
+            if (finished) void p.dispose(); // ready only after a timeout already cleaned up
+          },
+          () => undefined,
+        );
+        await runSteps(task.task.config, ctx, 'config');
+        await sleep(options.settleMs ?? 1000, undefined, { signal: controller.signal });
+        const end = await (await preparing).run(controller.signal);
+        if (controller.signal.aborted) throw new Error(String(controller.signal.reason));
+        if (end.status === 'error') throw new Error(`the agent failed: ${end.message ?? 'unknown error'}`);
+        log(`agent finished: ${end.status} after ${end.steps} steps${end.message ? ` (${end.message})` : ''}`);
+        await sleep(options.afterMs ?? 500, undefined, { signal: controller.signal });
+        const evaluation = await evaluate(task.task.evaluator, ctx, end.status === 'failure');
+        for (const note of evaluation.notes) log(`evaluate: ${note}`);
+        return { score: evaluation.score };
+      })();
+    work.catch(() => undefined); // after a timeout its rejection is expected and ignored
+    result = await Promise.race([
+      work,
+      new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error(String(controller.signal.reason))), { once: true })),
+    ]);
+  } catch (error) {
+    result = { failure: (error as Error).message };
+    log(`FAILED (scored 0, no result.txt so --resume reruns it): ${result.failure}`);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onOuterAbort);
+    controller.abort('task finished');
+    finished = true;
+    await (episode as PreparedEpisode | undefined)?.dispose().catch(() => undefined);
+    await (env as TaskEnv | undefined)?.dispose().catch(() => undefined);
+  }
+  if (result.score !== undefined) {
+    log(`score ${result.score}`);
+    writeFileSync(join(taskDir, 'result.txt'), `${result.score}\n`);
+  }
+  writeFileSync(join(taskDir, 'log'), readFileSync(logFile));
+  rmSync(logFile, { force: true });
+  return result;
+}

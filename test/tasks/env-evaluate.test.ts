@@ -1,0 +1,118 @@
+/**
+ * A real task environment (Xvfb + openbox + scratch home), setup steps run in it, and OSWorld's
+ * scoring rules (infeasible / FAIL / conj / missing files) evaluated against it.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TaskEnv } from '../../agent/tasks/env.ts';
+import { evaluate } from '../../agent/tasks/evaluate.ts';
+import { runSteps, type SetupContext } from '../../agent/tasks/setup.ts';
+import type { Evaluator, Step } from '../../agent/tasks/schema.ts';
+
+let env: TaskEnv;
+let ctx: SetupContext;
+const suiteDir = mkdtempSync(join(tmpdir(), 'deskpilot-suite-files-'));
+
+beforeAll(async () => {
+  env = await TaskEnv.create();
+  ctx = { env, values: { home: env.home, suiteDir, screenWidth: env.screen.width, screenHeight: env.screen.height } };
+  writeFileSync(join(suiteDir, 'gold.txt'), 'hello\n');
+});
+afterAll(async () => {
+  await env?.dispose();
+});
+
+const step = (type: string, parameters: Record<string, unknown>): Step => ({ type, parameters });
+const ev = (e: Partial<Evaluator>) => e as Evaluator;
+const rule = (expected: unknown) => ({ type: 'rule', rules: { expected } });
+
+describe('task environment and setup steps', () => {
+  it('gives each task its own display, window manager and scratch home that /home/user maps to', async () => {
+    expect((await env.run({ shell: 'echo $HOME' })).stdout.trim()).toBe(env.home);
+    expect((await env.run(['wmctrl', '-m'])).stdout).toMatch(/Openbox/i);
+    await runSteps([step('execute', { command: 'echo hi > /home/user/Desktop/a.txt', shell: true })], ctx, 'config');
+    expect(readFileSync(join(env.home, 'Desktop', 'a.txt'), 'utf8')).toBe('hi\n');
+  });
+
+  it('execute retries until its condition holds, saves stdout for cache_file, and fails clearly when it never holds', async () => {
+    await runSteps([step('execute', { command: 'n=$(cat ~/n 2>/dev/null || echo 0); echo $((n+1)) > ~/n; cat ~/n', shell: true, until: { stdout: '3' }, stdout: 'count.txt' })], ctx, 'config');
+    expect(readFileSync(join(env.cacheDir, 'count.txt'), 'utf8')).toBe('3\n');
+    await expect(runSteps([step('execute', { command: ['false'], until: { returncode: 0 } })], ctx, 'config')).rejects.toThrow(
+      /config\[0\] \(execute\) failed: command did not reach its "until" condition/,
+    );
+  });
+
+  it('launches apps, finds their windows, and runs pyautogui one-liners as real input', async () => {
+    await runSteps(
+      [
+        step('launch', { command: ['xterm', '-geometry', '40x10+50+60', '-title', 'probe-term'] }),
+        step('activate_window', { window_name: 'probe-term', strict: true }),
+        step('execute', { command: ['python', '-c', 'import pyautogui; import time; pyautogui.click({SCREEN_WIDTH_HALF}, 123); time.sleep(0.1)'] }),
+      ],
+      ctx,
+      'config',
+    );
+    expect((await env.run(['xdotool', 'getmouselocation'])).stdout).toMatch(/^x:640 y:123 /);
+    await runSteps([step('close_window', { window_name: 'probe-term', strict: true })], ctx, 'config');
+    await expect(runSteps([step('activate_window', { window_name: 'no-such-window-xyz', strict: true })], { ...ctx, windowWaitMs: 1000 }, 'config')).rejects.toThrow(
+      /no window named "no-such-window-xyz" appeared within 1 s/,
+    );
+  }, 90_000);
+
+  it('downloads file:// URLs and reports an offline http(s) download with the URL', async () => {
+    await runSteps([step('download', { files: [{ url: `file://${suiteDir}/gold.txt`, path: '/home/user/Documents/g.txt' }] })], ctx, 'config');
+    expect(readFileSync(join(env.home, 'Documents', 'g.txt'), 'utf8')).toBe('hello\n');
+    process.env.DESKPILOT_DOWNLOAD_CACHE = mkdtempSync(join(tmpdir(), 'deskpilot-dl-'));
+    await expect(runSteps([step('download', { files: [{ url: 'http://192.0.2.1:9/x.txt', path: '/home/user/x.txt' }] })], ctx, 'config')).rejects.toThrow(
+      /download http:\/\/192\.0\.2\.1:9\/x\.txt failed/,
+    );
+    delete process.env.DESKPILOT_DOWNLOAD_CACHE;
+  }, 90_000);
+});
+
+describe('scoring (OSWorld evaluate semantics)', () => {
+  const ok = ev({ func: 'exact_match', result: { type: 'rule', rules: 'a' }, expected: rule('a') });
+
+  it('infeasible scores 1 only when the last action was FAIL; FAIL on a feasible task scores 0', async () => {
+    expect((await evaluate(ev({ func: 'infeasible' }), ctx, true)).score).toBe(1);
+    expect((await evaluate(ev({ func: 'infeasible' }), ctx, false)).score).toBe(0);
+    expect((await evaluate(ok, ctx, false)).score).toBe(1);
+    expect((await evaluate(ok, ctx, true)).score).toBe(0);
+  });
+
+  it('"and" stops at the first 0 and otherwise averages; "or" stops at the first 1 and otherwise takes the max', async () => {
+    await runSteps([step('execute', { command: "printf 'one\\ntwo\\n' > ~/r.txt; printf 'one\\n2\\n' > ~/g.txt", shell: true })], ctx, 'config');
+    const diff = { func: 'diff_text_file', result: { type: 'vm_file', path: '/home/user/r.txt', dest: 'r.txt' }, expected: { type: 'vm_file', path: '/home/user/g.txt', dest: 'g.txt' } };
+    const list = (conj: 'and' | 'or', a: string, b: string) =>
+      ev({ func: ['exact_match', diff.func], conj, result: [{ type: 'rule', rules: a }, diff.result], expected: [rule(b), diff.expected] });
+    expect((await evaluate(list('and', 'a', 'a'), ctx, false)).score).toBeCloseTo((1 + 0.5) / 2, 12);
+    expect((await evaluate(list('and', 'a', 'b'), ctx, false)).score).toBe(0);
+    expect((await evaluate(list('or', 'a', 'b'), ctx, false)).score).toBeCloseTo(0.5, 12);
+    expect((await evaluate(list('or', 'a', 'a'), ctx, false)).score).toBe(1);
+  });
+
+  it('a missing result file, a failing getter or an unknown metric scores 0 with the reason', async () => {
+    const missing = await evaluate(ev({ func: 'compare_text_file', result: { type: 'vm_file', path: '/home/user/nope.txt', dest: 'nope.txt' }, expected: { type: 'cloud_file', path: `file://${suiteDir}/gold.txt`, dest: 'gold.txt' } }), ctx, false);
+    expect(missing.score).toBe(0);
+    const cache = await evaluate(ev({ func: 'exact_match', result: { type: 'cache_file', path: 'never-written.txt' }, expected: rule('x') }), ctx, false);
+    expect(cache).toEqual({ score: 0, notes: ['exact_match: cache file never-written.txt does not exist'] });
+    const unknown = await evaluate(ev({ func: 'compare_table', result: { type: 'rule', rules: 1 } }), ctx, false);
+    expect(unknown.notes.at(-1)).toMatch(/evaluation failed, scored 0: metric "compare_table" is not supported/);
+  });
+
+  it('vm_command_line / vm_command_error return stdout / stderr of a command run in the environment', async () => {
+    const out = await evaluate(ev({ func: 'exact_match', result: { type: 'vm_command_line', command: 'echo $HOME', shell: true }, expected: rule(`${env.home}\n`) }), ctx, false);
+    expect(out.score).toBe(1);
+    const err = await evaluate(ev({ func: 'check_include_exclude', result: { type: 'vm_command_error', command: ['ls', '/home/user/absent'] }, expected: { type: 'rule', rules: { include: ['No such file'] } } }), ctx, false);
+    expect(err.score).toBe(1);
+  });
+
+  it('postconfig runs before the getters', async () => {
+    const e = ev({ postconfig: [step('execute', { command: 'echo done > ~/post.txt', shell: true })], func: 'compare_text_file', result: { type: 'vm_file', path: '/home/user/post.txt', dest: 'post.txt' }, expected: { type: 'cloud_file', path: `file://${suiteDir}/gold.txt`, dest: 'gold2.txt' } });
+    writeFileSync(join(suiteDir, 'gold.txt'), 'done\n');
+    expect((await evaluate(e, ctx, false)).score).toBe(1);
+    expect(existsSync(join(env.home, 'post.txt'))).toBe(true);
+  });
+});
