@@ -149,12 +149,20 @@ describe('runAgent', () => {
     expect(trace.steps).toHaveLength(0);
   });
 
-  it('pauses when the user takes over, until resumed', async () => {
+  it('pauses when the user takes over, until resumed, and drops the reply made for the old screen', async () => {
     const pause = new PauseControl();
     const statuses: string[] = [];
-    const { outcome } = await run(['```python\npyautogui.moveTo(30, 30)\n```', 'DONE'], {
+    // The user moves the mouse once, while the model thinks about step 1.
+    let tookOver = true;
+    const { outcome, trace } = await run(['```python\npyautogui.moveTo(30, 30)\n```', '```python\npyautogui.moveTo(40, 40)\n```', 'DONE'], {
       pause,
-      hooks: { userIntervened: () => true },
+      hooks: {
+        userIntervened: () => {
+          const answer = tookOver;
+          tookOver = false;
+          return answer;
+        },
+      },
       onEvent: (e) => {
         if (e.type !== 'status') return;
         statuses.push(e.status);
@@ -163,6 +171,8 @@ describe('runAgent', () => {
     });
     expect(outcome).toEqual({ status: 'success', steps: 2 });
     expect(statuses).toEqual(['running', 'paused', 'running', 'success']);
+    // The reply made before the takeover never ran; the first recorded step is the one after resume.
+    expect(trace.steps.map((r) => r.actions.map((a) => a.screen))).toEqual([[{ kind: 'move', to: { x: 40, y: 40 } }], [{ kind: 'done' }]]);
   });
 
   it('stops promptly when aborted while the model is thinking', async () => {
@@ -211,8 +221,8 @@ describe('runAgent', () => {
 
   it('keeps two runs in one process apart', async () => {
     const [a, b] = await Promise.all([run(['```python\npyautogui.moveTo(5, 5)\n```', 'DONE']), run(['FAIL'])]);
-    expect([a.outcome.status, a.outcome.steps]).toEqual(['success', 2]);
-    expect([b.outcome.status, b.outcome.steps]).toEqual(['failure', 1]);
+    expect([a.outcome.status, a.outcome.steps, a.outcome.message]).toEqual(['success', 2, undefined]);
+    expect([b.outcome.status, b.outcome.steps, b.outcome.message]).toEqual(['failure', 1, undefined]);
     expect(a.trace.dir).not.toBe(b.trace.dir);
   });
 });

@@ -25,7 +25,9 @@ export class DriverClient {
   private exitError: Error | undefined;
   /** Resolves when the process has exited. */
   readonly exited: Promise<void>;
-  private readonly captureFile: string;
+  /** Frames go to `<prefix>-<n>.rgb`, one file per capture, so overlapping captures never share one. */
+  private readonly capturePrefix: string;
+  private captures = 0;
 
   private constructor(
     readonly display: string,
@@ -33,7 +35,7 @@ export class DriverClient {
   ) {
     // Shared memory when the OS has it: the frame never touches a disk.
     const dir = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-    this.captureFile = join(dir, `deskpilot-capture-${process.pid}-${++captureCounter}.rgb`);
+    this.capturePrefix = join(dir, `deskpilot-capture-${process.pid}-${++captureCounter}`);
     child.on('message', (reply: DriverReply) => this.settle(reply));
     child.on('error', () => undefined); // reported through exit / failed sends
     let markExited!: () => void;
@@ -106,18 +108,21 @@ export class DriverClient {
 
   /** Grabs a rectangle of this screen (screen-local pixels) as RGB. */
   async capture(x: number, y: number, width: number, height: number, method?: GrabMethod): Promise<{ image: RgbImage; reply: CaptureReply }> {
-    const reply = await this.request<CaptureReply>({ op: 'capture', x, y, width, height, file: this.captureFile, method });
-    const bytes = readFileSync(this.captureFile);
-    // Gone as soon as it is read, so an agent killed mid-run leaves no 6 MB file in shared memory.
-    rmSync(this.captureFile, { force: true });
-    if (bytes.length !== reply.width * reply.height * 3) {
-      throw new Error(`capture file ${this.captureFile} has ${bytes.length} bytes, expected ${reply.width}x${reply.height}x3`);
+    const file = `${this.capturePrefix}-${++this.captures}.rgb`;
+    try {
+      const reply = await this.request<CaptureReply>({ op: 'capture', x, y, width, height, file, method });
+      const bytes = readFileSync(file);
+      if (bytes.length !== reply.width * reply.height * 3) {
+        throw new Error(`capture file ${file} has ${bytes.length} bytes, expected ${reply.width}x${reply.height}x3`);
+      }
+      return { image: { width: reply.width, height: reply.height, data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) }, reply };
+    } finally {
+      // Gone as soon as it is read, so an agent killed mid-run leaves no 6 MB file in shared memory.
+      rmSync(file, { force: true });
     }
-    return { image: { width: reply.width, height: reply.height, data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) }, reply };
   }
 
   async dispose(): Promise<void> {
-    rmSync(this.captureFile, { force: true });
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.kill('SIGTERM');
