@@ -141,7 +141,7 @@ export const BenchSchema = z.object({
 });
 export type BenchP = z.infer<typeof BenchSchema>;
 
-export const ModelPackageSchema = z.object({ name: z.string(), spec: z.string(), path: z.string() });
+export const ModelPackageSchema = z.object({ name: z.string(), spec: z.string(), path: z.string(), dtype: z.string().optional(), size: z.string().optional() });
 export type ModelPackageP = z.infer<typeof ModelPackageSchema>;
 
 export const SettingsSchema = z.object({

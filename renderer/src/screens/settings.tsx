@@ -26,7 +26,7 @@ export function SettingsScreen() {
       <ul>
         {settings.models.map((m) => (
           <li key={m.path}>
-            <b>{m.name}</b> <code>{m.spec}</code>
+            <b>{m.name}</b> <code>{m.spec}</code> {m.dtype ? <span className="muted">{m.dtype}, {m.size}</span> : null}
           </li>
         ))}
       </ul>
