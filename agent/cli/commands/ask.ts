@@ -115,13 +115,8 @@ export function formatTimings(result: GenerationResult): string {
   return parts.join(', ');
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const cmd = parseModelCommand(argv, ASK_USAGE);
-  if (cmd.help) {
-    process.stdout.write(ASK_USAGE + '\n');
-    return 0;
-  }
-  const images = await imageParts(cmd.imageFiles);
+/** Opens the package a command names (loaded lazily: onnxruntime costs seconds) and says which provider runs it. */
+export async function openPackage(cmd: Pick<ParsedModelCommand, 'packageDir' | 'provider'>) {
   const { openKimiBackend } = await import('../../../models/kimi/backend.ts');
   let backend;
   try {
@@ -129,8 +124,18 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const note = backend.engineInfo.providerNote;
-  if (note) process.stderr.write(`${note}\n`);
+  if (backend.engineInfo.providerNote) process.stderr.write(`${backend.engineInfo.providerNote}\n`);
+  return backend;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const cmd = parseModelCommand(argv, ASK_USAGE);
+  if (cmd.help) {
+    process.stdout.write(ASK_USAGE + '\n');
+    return 0;
+  }
+  const images = await imageParts(cmd.imageFiles);
+  const backend = await openPackage(cmd);
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);

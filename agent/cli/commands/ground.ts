@@ -6,7 +6,7 @@
  */
 import { basename, dirname, extname, join } from 'node:path';
 import { UsageError } from '../usage.ts';
-import { formatTimings, imageParts, parseModelCommand } from './ask.ts';
+import { formatTimings, imageParts, openPackage, parseModelCommand } from './ask.ts';
 import { groundingPrompt, parseGroundedPoint } from '../../../models/kimi/runtime/grounding.ts';
 import { writeMarkedImage } from '../../../models/kimi/runtime/mark-point.ts';
 import { imageGeometry } from '../../../models/kimi/image-processor.ts';
@@ -27,14 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   const [part] = await imageParts([imageFile]);
   const image = (part as { image: RgbImage }).image;
   const out = (cmd.extra.out as string | undefined) ?? join(dirname(imageFile), `${basename(imageFile, extname(imageFile))}.ground.png`);
-  const { openKimiBackend } = await import('../../../models/kimi/backend.ts');
-  let backend;
-  try {
-    backend = await openKimiBackend(cmd.packageDir, { provider: cmd.provider });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (backend.engineInfo.providerNote) process.stderr.write(`${backend.engineInfo.providerNote}\n`);
+  const backend = await openPackage(cmd);
   try {
     const result = await collectGeneration(
       backend.generate({
