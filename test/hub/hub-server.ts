@@ -65,7 +65,8 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     const drop = options.dropAfter?.find((d) => d.path === file.path);
     if (drop && !dropped.has(file.path)) {
       dropped.add(file.path);
-      res.write(slice.subarray(0, drop.bytes), () => res.socket?.destroy());
+      // Give the client time to read what was sent, so the break falls mid-file as on a real network.
+      res.write(slice.subarray(0, drop.bytes), () => setTimeout(() => res.socket?.destroy(), 200));
       return;
     }
     res.end(slice);

@@ -19,7 +19,7 @@ beforeAll(async () => {
   const ckpt = writeTinyCheckpoint(join(root, 'src'), { withTokenizer: true, vocabSize: 163840, shards: 2 });
   const files = readdirSync(ckpt).map((name) => ({ path: name, content: readFileSync(join(ckpt, name)), lfs: name.endsWith('.safetensors') || name.endsWith('.model') }));
   const biggest = files.filter((f) => f.lfs).sort((a, b) => b.content.length - a.content.length)[0];
-  server = await startHubServer({ repo: REPO, commit: COMMIT, files, token: 'hf_secret_for_test', dropAfter: [{ path: biggest.path, bytes: 4096 }] });
+  server = await startHubServer({ repo: REPO, commit: COMMIT, files, token: 'hf_secret_for_test', dropAfter: [{ path: biggest.path, bytes: Math.floor(biggest.content.length / 2) }] });
 }, 120_000);
 afterAll(async () => server?.close());
 
