@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { readTrace, TraceFormatError } from '../../agent/trace/reader.ts';
 import { loadTaskFile } from '../../agent/tasks/load.ts';
 import { TraceWriter } from '../../agent/trace/writer.ts';
-import { TRACE_VERSION, type StepRecord } from '../../agent/trace/types.ts';
+import { patternImage, stepRecord } from '../trace/fixtures/records.ts';
 
 /** Ways a text file goes bad: a cut, an inserted or replaced run of characters, a JSON value swapped. */
 const mutation = fc.oneof(
@@ -46,31 +46,9 @@ function mutate(text: string, m: Mutation): string {
 async function validTrace(): Promise<string> {
   const dir = join(mkdtempSync(join(tmpdir(), 'fuzz-trace-')), 'run');
   const trace = await TraceWriter.create(dir, { instruction: 'fuzz', model: 'script:x.json', family: 'kimi', settings: { maxSteps: 5 } });
-  const image = { width: 4, height: 3, data: new Uint8Array(36).fill(200) };
   for (const step of [1, 2]) {
-    const screenshot = await trace.writeScreenshot(step, image);
-    const record: StepRecord = {
-      version: TRACE_VERSION,
-      step,
-      startedAt: new Date().toISOString(),
-      screenshot,
-      observation: { display: { id: '0', x: 0, y: 0, width: 4, height: 3, scaleFactor: 1, primary: true }, captureWidth: 4, captureHeight: 3, modelWidth: 4, modelHeight: 3 },
-      prompt: { messages: 2, images: 1, chars: 10 },
-      raw: '## Action:\nclick\n```python\npyautogui.click(0.5, 0.5)\n```',
-      thinking: '',
-      thought: 'click it',
-      actions: [
-        {
-          model: { kind: 'click', at: { x: 0.5, y: 0.5, unit: 'relative' }, button: 'left', clicks: 1 },
-          capture: { kind: 'click', at: { x: 2, y: 1 }, button: 'left', clicks: 1 },
-          screen: { kind: 'click', at: { x: 2, y: 1 }, button: 'left', clicks: 1 },
-          safety: { decision: 'allow' },
-          execution: { ok: true, durationMs: 3 },
-        },
-      ],
-      timings: { stepMs: 10, modelMs: 5, executeMs: 3, settleMs: 2 },
-    };
-    await trace.writeStep(record);
+    const screenshot = await trace.writeScreenshot(step, patternImage(64, 40, step));
+    await trace.writeStep(stepRecord(step, screenshot));
   }
   await trace.setStatus('success', 'done');
   await trace.close();
