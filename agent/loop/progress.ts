@@ -3,7 +3,8 @@ import type { ScreenAction } from '../actions/types.ts';
 import type { RunStatus, StepRecord } from '../trace/types.ts';
 import { describeAction } from './act.ts';
 
-function actionText(action: ScreenAction): string {
+/** One line for a person: what the action does, with its text, keys and place. */
+export function actionText(action: ScreenAction): string {
   switch (action.kind) {
     case 'type':
       return `type ${JSON.stringify(action.text.length > 40 ? action.text.slice(0, 40) + '…' : action.text)}`;

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline/promises';
 import type { ScreenAction } from '../actions/types.ts';
 import type { Environment } from '../env/types.ts';
 import type { LoopHooks } from '../loop/hooks.ts';
+import { actionText } from '../loop/progress.ts';
 import { InputWatcher } from './input-watch.ts';
 import { maskObservation, rectsToMask, type MaskSpec } from './mask.ts';
 import { SafetyPolicy } from './policy.ts';
@@ -45,25 +46,12 @@ export interface SafetySetup {
 
 const INPUTLESS = new Set<ScreenAction['kind']>(['wait', 'done', 'fail', 'call_user']);
 
-export function describeAction(action: ScreenAction): string {
-  switch (action.kind) {
-    case 'type':
-      return `type ${JSON.stringify(action.text)}`;
-    case 'hotkey':
-      return `hotkey ${action.keys.join('+')}`;
-    case 'press':
-      return `press ${action.key}${action.presses > 1 ? ` x${action.presses}` : ''}`;
-    default:
-      return JSON.stringify(action);
-  }
-}
-
 /** Asks on the terminal; anything but y/yes denies. */
 export function ttyConfirmer(): Confirmer {
   return async (action: ScreenAction, verdict: SafetyVerdict) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
-      const answer = await rl.question(`\nsafety: rule ${verdict.rule} (${verdict.reason ?? verdict.decision}) wants confirmation for: ${describeAction(action)}\nallow it? [y/N] `);
+      const answer = await rl.question(`\nsafety: rule ${verdict.rule} (${verdict.reason ?? verdict.decision}) wants confirmation for: ${actionText(action)}\nallow it? [y/N] `);
       return /^y(es)?$/i.test(answer.trim());
     } finally {
       rl.close();
