@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { runBench } from '../../tasks/runner.ts';
 import { formatTable, mergeShards } from '../../tasks/summary.ts';
 import { UsageError } from '../usage.ts';
+import { existsSync } from 'node:fs';
+import { parseModelSpec } from '../../backends/spec.ts';
 
 const USAGE = [
   'usage: deskpilot bench <index.json | folder> --model <spec> --out DIR [--envs N] [--max-steps N (15)]',
@@ -81,6 +83,12 @@ export async function run(argv: string[]): Promise<number> {
   const out = flags.get('--out');
   if (typeof model !== 'string') throw new UsageError(`--model is required (e.g. script:tasks/oracles)\n${USAGE}`);
   if (typeof out !== 'string') throw new UsageError(`--out is required\n${USAGE}`);
+  if (!existsSync(positional[0])) throw new UsageError(`${positional[0]} does not exist; give an index file (test_all.json) or a folder of task files`);
+  try {
+    parseModelSpec(model);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const controller = new AbortController();
   const stop = () => controller.abort('interrupted');
   process.once('SIGINT', stop);
