@@ -22,6 +22,8 @@ export type DriverRequest =
   | { op: 'pointer' }
   | { op: 'move'; x: number; y: number }
   | { op: 'button'; button: MouseButton; state: 'down' | 'up' }
+  /** Whole clicks in one request, so a double click is not split by round trips on a busy machine. */
+  | { op: 'click'; button: MouseButton; count: number }
   | { op: 'scroll'; dx: number; dy: number }
   /** Keys as key names; the driver maps them to native keys. */
   | { op: 'keys'; keys: string[]; state: 'down' | 'up' }

@@ -63,6 +63,12 @@ async function handle(request: DriverRequest): Promise<unknown> {
       if (request.state === 'down') await mouse.pressButton(BUTTONS[request.button]);
       else await mouse.releaseButton(BUTTONS[request.button]);
       return null;
+    case 'click':
+      for (let i = 0; i < request.count; i++) {
+        await mouse.pressButton(BUTTONS[request.button]);
+        await mouse.releaseButton(BUTTONS[request.button]);
+      }
+      return null;
     case 'scroll':
       // Wheel clicks: dy > 0 scrolls down, dx > 0 scrolls right (the Action convention).
       if (request.dy > 0) await mouse.scrollDown(request.dy);

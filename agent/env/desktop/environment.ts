@@ -168,6 +168,7 @@ export class DesktopEnvironment implements Environment {
         await call({ op: 'move', x: to.x, y: to.y }, to.screen);
       },
       button: async (button: MouseButton, state) => void (await call({ op: 'button', button, state })),
+      click: async (button: MouseButton, count) => void (await call({ op: 'click', button, count })),
       scroll: async (dx, dy) => void (await call({ op: 'scroll', dx, dy })),
       keys: async (keys, state) => void (await call({ op: 'keys', keys, state })),
       typeAscii: async (text) => void (await call({ op: 'typeAscii', text })),

@@ -48,11 +48,8 @@ export async function executeOnSink(sink: InputSink, action: ScreenAction, optio
     switch (action.kind) {
       case 'click':
         await moveTo(action.at);
-        for (let i = 0; i < action.clicks; i++) {
-          await press(action.button);
-          await release(action.button);
-        }
-        return;
+        check(signal);
+        return await sink.click(action.button, wholeClicks(action.clicks, 'clicks'));
       case 'move':
         return await sink.move(action.to);
       case 'drag': {

@@ -8,6 +8,8 @@ import type { MouseButton, Point } from '../../actions/types.ts';
 export interface InputSink {
   move(p: Point): Promise<void>;
   button(button: MouseButton, state: 'down' | 'up'): Promise<void>;
+  /** `count` press-release pairs in quick succession (one double or triple click). */
+  click(button: MouseButton, count: number): Promise<void>;
   scroll(dx: number, dy: number): Promise<void>;
   keys(keys: string[], state: 'down' | 'up'): Promise<void>;
   typeAscii(text: string): Promise<void>;
