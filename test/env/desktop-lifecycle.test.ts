@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DesktopEnvironment } from '../../agent/env/desktop/environment.ts';
 import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
@@ -41,7 +41,9 @@ describe('DesktopEnvironment lifecycle', () => {
     const driverOfB = childDriverPids().find((pid) => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`DISPLAY=${b.display}`));
     expect(driverOfB).toBeDefined();
     process.kill(driverOfB!, 'SIGKILL');
-    await expect.poll(() => childDriverPids().includes(driverOfB!)).toBe(false);
+    // Gone from /proc only once this process has reaped it (a zombie keeps its entry), which is when
+    // the environment learns of the exit.
+    await expect.poll(() => existsSync(`/proc/${driverOfB}`)).toBe(false);
     const moved = await envB.execute({ kind: 'move', to: { x: 650, y: 450 } });
     expect(moved, JSON.stringify(moved)).toMatchObject({ ok: true });
     expect((await envB.observe()).pointer).toEqual({ x: 650, y: 450 });
