@@ -13,7 +13,7 @@ import { dequantizeInt4Rows, quantizeInt4Rows } from '../../models/kimi/quantize
 import { Checkpoint } from '../../models/safetensors/reader.ts';
 import { writeCheckpoint, type StTensor } from '../../models/safetensors/writer.ts';
 import { writeTinyCheckpoint } from './fixtures/tiny-checkpoint.ts';
-import { DecoderReference } from './reference/decoder-ref.ts';
+import { DecoderReference, relErr } from './reference/decoder-ref.ts';
 import { copyFileSync, mkdirSync } from 'node:fs';
 
 const argmax = (row: ArrayLike<number>) => {
@@ -42,17 +42,6 @@ function rmsErr(got: Float32Array, want: Float64Array[], vocab: number): number 
   return Math.sqrt(err / ref);
 }
 
-function relErr(got: Float32Array, want: Float64Array[], vocab: number): number {
-  let err = 0;
-  let scale = 0;
-  want.forEach((row, t) =>
-    row.forEach((v, j) => {
-      scale = Math.max(scale, Math.abs(v));
-      err = Math.max(err, Math.abs(got[t * vocab + j] - v));
-    }),
-  );
-  return err / scale;
-}
 
 /** Weight-level error of the quantized matrices: RMS(W - dequant(W)) / RMS(W) over all of them. */
 const weightErrors: Record<number, number> = {};

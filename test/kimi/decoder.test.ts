@@ -11,23 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertKimiVl } from '../../models/kimi/convert.ts';
 import { KimiDecoder } from '../../models/kimi/decoder.ts';
 import { writeTinyCheckpoint, type TinyOptions } from './fixtures/tiny-checkpoint.ts';
-import { DecoderReference } from './reference/decoder-ref.ts';
+import { DecoderReference, relErr } from './reference/decoder-ref.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kimi-decoder-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Largest |a - b| over the largest |b| (b is the reference). */
-function relErr(got: Float32Array, want: Float64Array[], vocab: number): number {
-  let err = 0;
-  let scale = 0;
-  want.forEach((row, t) =>
-    row.forEach((v, j) => {
-      scale = Math.max(scale, Math.abs(v));
-      err = Math.max(err, Math.abs(got[t * vocab + j] - v));
-    }),
-  );
-  return err / scale;
-}
 
 async function setup(name: string, tiny: TinyOptions, dtype: 'fp32' | 'fp16' = 'fp32', moe?: 'fused' | 'dense', attention?: 'absorbed' | 'naive') {
   const hf = writeTinyCheckpoint(join(root, `${name}-hf`), tiny);

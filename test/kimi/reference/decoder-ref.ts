@@ -203,3 +203,16 @@ function rope(x: Float64Array, pos: number, theta: number): Float64Array {
   }
   return out;
 }
+
+/** Largest |got - want| over the largest |want|: how far ONNX logits [T, vocab] are from the reference rows. */
+export function relErr(got: Float32Array, want: Float64Array[], vocab: number): number {
+  let err = 0;
+  let scale = 0;
+  want.forEach((row, t) =>
+    row.forEach((v, j) => {
+      scale = Math.max(scale, Math.abs(v));
+      err = Math.max(err, Math.abs(got[t * vocab + j] - v));
+    }),
+  );
+  return err / scale;
+}
