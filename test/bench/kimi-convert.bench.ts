@@ -70,7 +70,6 @@ function decoderBytes(layers: number, bs: number): number {
 async function attentionModes(dir: string): Promise<void> {
   const { writeTinyCheckpoint } = await import('../kimi/fixtures/tiny-checkpoint.ts');
   const { convertKimiVl } = await import('../../models/kimi/convert.ts');
-  const { KimiDecoder } = await import('../../models/kimi/decoder.ts');
   const context = Number(process.env.KIMI_BENCH_CONTEXT ?? 1024);
   const steps = 16;
   const hf = writeTinyCheckpoint(join(dir, 'attn-hf'), {
@@ -90,16 +89,7 @@ async function attentionModes(dir: string): Promise<void> {
   for (const attention of ['absorbed', 'naive'] as const) {
     const pkg = join(dir, `attn-${attention}`);
     await convertKimiVl(hf, pkg, { dtype: 'fp32', skipVision: true, attention });
-    const dec = await KimiDecoder.open(pkg, { capacity: context + steps });
-    await dec.prefill({ ids: ids.slice(0, 16) }); // warm-up
-    dec.reset();
-    let t0 = performance.now();
-    await dec.prefill({ ids });
-    const prefill = performance.now() - t0;
-    t0 = performance.now();
-    for (let i = 0; i < steps; i++) await dec.step(i + 1);
-    time[attention] = { prefill, step: (performance.now() - t0) / steps, kvWidth: dec.kvWidth };
-    await dec.release();
+    time[attention] = await timeDecoder(pkg, ids, steps, 16);
   }
   const a = time.absorbed;
   const n = time.naive;
@@ -117,7 +107,6 @@ async function attentionModes(dir: string): Promise<void> {
 async function moeModes(dir: string): Promise<void> {
   const { writeSyntheticCheckpoint } = await import('../kimi/fixtures/synthetic-checkpoint.ts');
   const { convertKimiVl } = await import('../../models/kimi/convert.ts');
-  const { KimiDecoder } = await import('../../models/kimi/decoder.ts');
   const hf = join(dir, 'moe-hf');
   writeSyntheticCheckpoint(hf, 2, 1);
   const ids = Array.from({ length: 256 }, (_, i) => (i * 7919) % 160000);
@@ -131,16 +120,7 @@ async function moeModes(dir: string): Promise<void> {
   for (const [name, o] of runs) {
     const pkg = join(dir, `moe-${name}`);
     await convertKimiVl(hf, pkg, { dtype: 'int4', skipVision: true, ...o });
-    const dec = await KimiDecoder.open(pkg, { capacity: ids.length + steps });
-    await dec.prefill({ ids: ids.slice(0, 8) }); // warm-up
-    dec.reset();
-    let t0 = performance.now();
-    await dec.prefill({ ids });
-    const prefill = performance.now() - t0;
-    t0 = performance.now();
-    for (let i = 0; i < steps; i++) await dec.step(i + 1);
-    time[name] = { prefill, step: (performance.now() - t0) / steps };
-    await dec.release();
+    time[name] = await timeDecoder(pkg, ids, steps, 8);
     rmSync(pkg, { recursive: true, force: true });
   }
   const f = time.fused;
@@ -148,6 +128,24 @@ async function moeModes(dir: string): Promise<void> {
   console.log(`  dense / fused: prefill ${(time.dense.prefill / f.prefill).toFixed(2)}, decode step ${(time.dense.step / f.step).toFixed(2)}`);
   console.log(`  accuracy level 4 / 0 (fused): prefill ${(time['fused-acc4'].prefill / f.prefill).toFixed(2)}, decode step ${(time['fused-acc4'].step / f.step).toFixed(2)}`);
   console.log(`  fused decode step ${f.step.toFixed(0)} ms for these 2 layers + lm_head`);
+}
+
+/** Milliseconds for one prefill of `ids` and per decode step after it, after a short warm-up. */
+async function timeDecoder(pkg: string, ids: number[], steps: number, warmup: number): Promise<{ prefill: number; step: number; kvWidth: number }> {
+  const { KimiDecoder } = await import('../../models/kimi/decoder.ts');
+  const dec = await KimiDecoder.open(pkg, { capacity: ids.length + steps });
+  try {
+    await dec.prefill({ ids: ids.slice(0, warmup) });
+    dec.reset();
+    let t0 = performance.now();
+    await dec.prefill({ ids });
+    const prefill = performance.now() - t0;
+    t0 = performance.now();
+    for (let i = 0; i < steps; i++) await dec.step(i + 1);
+    return { prefill, step: (performance.now() - t0) / steps, kvWidth: dec.kvWidth };
+  } finally {
+    await dec.release();
+  }
 }
 
 export default async function bench(): Promise<void> {
