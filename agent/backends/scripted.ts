@@ -5,6 +5,7 @@
 import type {
   BackendInfo, ChatRequest, CoordinateUnit, GenerationEvent, GenerationResult, ModelFamily, VlmBackend,
 } from '../../models/types.ts';
+import { THINK_CLOSE, THINK_OPEN } from '../../models/kimi/runtime/thinking.ts';
 
 export interface ScriptedReplies {
   spec: string;
@@ -22,15 +23,13 @@ export class RepliesExhaustedError extends Error {
   override name = 'RepliesExhaustedError';
 }
 
-const OPEN = '◁think▷';
-const CLOSE = '◁/think▷';
 
 /** Splits a leading thinking block off a reply the way a thinking model streams it. */
 export function splitThinking(raw: string): { thinking: string; answer: string } {
-  const start = raw.indexOf(OPEN);
-  const end = raw.indexOf(CLOSE);
+  const start = raw.indexOf(THINK_OPEN);
+  const end = raw.indexOf(THINK_CLOSE);
   if (start < 0 || end < start) return { thinking: '', answer: raw };
-  return { thinking: raw.slice(start + OPEN.length, end).trim(), answer: raw.slice(end + CLOSE.length).trimStart() };
+  return { thinking: raw.slice(start + THINK_OPEN.length, end).trim(), answer: raw.slice(end + THINK_CLOSE.length).trimStart() };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

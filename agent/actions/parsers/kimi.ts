@@ -15,9 +15,7 @@ import { KIMI_CALLS } from '../pyautogui-actions.ts';
 import { codeToActions, kimiUnit } from './code.ts';
 import { findFences, withoutFences } from './fences.ts';
 import type { ResolvedParseOptions } from './options.ts';
-
-export const THINK_OPEN = '◁think▷';
-export const THINK_CLOSE = '◁/think▷';
+import { THINK_CLOSE, THINK_OPEN } from '../../../models/kimi/runtime/thinking.ts';
 
 /** Splits a thinking model's output into its reasoning and its answer. */
 export function splitThinking(text: string): { thinking: string; answer: string; unfinished: boolean } {
