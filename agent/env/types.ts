@@ -36,6 +36,8 @@ export interface SettleOptions {
   quietMs?: number;
   /** Give up waiting after this long. */
   maxMs?: number;
+  /** Changes confined to at most this many 8x8 cells (a blinking caret) do not count. Default 0. */
+  ignoreCells?: number;
 }
 
 export interface SettleResult {

@@ -47,6 +47,12 @@ export class BackendCache {
 }
 
 export interface PreparedEpisode {
+  /**
+   * Waits until the desktop has not changed for quietMs (at most maxMs), so the first screenshot
+   * shows the apps setup launched rather than a half-painted window. A blinking caret does not
+   * count as a change. Returns whether it went quiet.
+   */
+  waitUntilQuiet(quietMs: number, maxMs: number, signal: AbortSignal): Promise<boolean>;
   /** Runs the loop; resolves with its outcome (status "failure" = the model answered FAIL). */
   run(signal: AbortSignal): Promise<RunOutcome>;
   dispose(): Promise<void>;
@@ -77,6 +83,8 @@ export async function prepareEpisode(job: EpisodeJob, backends: BackendCache): P
   }
   const writer = trace;
   return {
+    waitUntilQuiet: async (quietMs, maxMs, signal) =>
+      (await environment.settle(await environment.observe(), { quietMs, maxMs, ignoreCells: 8 }, signal)).settled,
     run: (signal) =>
       runAgent({ instruction: job.instruction, backend, environment, parts: defaultParts, maxSteps: job.maxSteps, trace: writer, signal }),
     dispose,

@@ -21,8 +21,12 @@ export interface TaskRunOptions {
   suiteDir: string;
   taskDir: string;
   timeoutMs: number;
-  /** Wait after setup before the first observation (OSWorld waits for the desktop to settle). */
+  /**
+   * After setup the first observation waits until the screen has been still this long (at most
+   * settleMaxMs): a loaded machine can take seconds to paint a launched browser's page.
+   */
   settleMs?: number;
+  settleMaxMs?: number;
   /** Wait after the last step before evaluating. */
   afterMs?: number;
   signal?: AbortSignal;
@@ -74,8 +78,11 @@ export async function runTask(task: LoadedTask, options: TaskRunOptions): Promis
           () => undefined,
         );
         await runSteps(task.task.config, ctx, 'config');
-        await sleep(options.settleMs ?? 1000, undefined, { signal: controller.signal });
-        const end = await (await preparing).run(controller.signal);
+        const prepared = await preparing;
+        const quietMs = options.settleMs ?? 1500;
+        const maxMs = options.settleMaxMs ?? 20_000;
+        if (!(await prepared.waitUntilQuiet(quietMs, maxMs, controller.signal))) log(`the screen was still changing ${maxMs / 1000} s after setup; starting anyway`);
+        const end = await prepared.run(controller.signal);
         if (controller.signal.aborted) throw new Error(String(controller.signal.reason));
         if (end.status === 'error') throw new Error(`the agent failed: ${end.message ?? 'unknown error'}`);
         log(`agent finished: ${end.status} after ${end.steps} steps${end.message ? ` (${end.message})` : ''}`);

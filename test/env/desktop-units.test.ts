@@ -107,4 +107,16 @@ describe('settle', () => {
     expect(still).toMatchObject({ settled: true, changed: false });
     expect(still.waitedMs).toBeGreaterThanOrEqual(200);
   });
+
+  it('with ignoreCells, settles on a screen whose only change is a blinking caret', async () => {
+    let n = 0;
+    const blinking = async () => frame(++n % 2 ? 30 : undefined);
+    const strict = await waitForSettle(frame(), blinking, { quietMs: 60, maxMs: 300 });
+    expect(strict.settled).toBe(false);
+    const lenient = await waitForSettle(frame(), blinking, { quietMs: 60, maxMs: 2000, reactionMs: 100, ignoreCells: 4 });
+    expect(lenient).toMatchObject({ settled: true, changed: false });
+    // A repaint wider than the allowance still counts.
+    const wide = { width: 64, height: 32, data: new Uint8Array(64 * 32 * 3).fill(90) };
+    expect(signaturesDiffer(frameSignature(frame()), frameSignature(wide), undefined, 4)).toBe(true);
+  });
 });

@@ -28,10 +28,14 @@ export function frameSignature(image: RgbImage): Float32Array {
   return sums;
 }
 
-/** True when any cell's mean moved by more than `tolerance` (sum of three channels, 0..765). */
-export function signaturesDiffer(a: Float32Array, b: Float32Array, tolerance = 1.5): boolean {
+/**
+ * True when more than `ignoreCells` cells' means moved by more than `tolerance` (sum of three
+ * channels, 0..765).
+ */
+export function signaturesDiffer(a: Float32Array, b: Float32Array, tolerance = 1.5, ignoreCells = 0): boolean {
   if (a.length !== b.length) return true;
-  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > tolerance) return true;
+  let moved = 0;
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > tolerance && ++moved > ignoreCells) return true;
   return false;
 }
 
@@ -50,6 +54,7 @@ export async function waitForSettle(
   const quietMs = options.quietMs ?? 300;
   const reactionMs = Math.max(quietMs, options.reactionMs ?? 1000);
   const maxMs = options.maxMs ?? 5000;
+  const ignore = options.ignoreCells ?? 0;
   const started = performance.now();
   const reference = frameSignature(before);
   let previous = reference;
@@ -59,8 +64,8 @@ export async function waitForSettle(
     if (signal?.aborted) return { settled: false, changed, waitedMs: performance.now() - started };
     const frame = frameSignature(await grab());
     const now = performance.now();
-    if (signaturesDiffer(frame, previous)) lastChange = now;
-    if (!changed && signaturesDiffer(frame, reference)) changed = true;
+    if (signaturesDiffer(frame, previous, undefined, ignore)) lastChange = now;
+    if (!changed && signaturesDiffer(frame, reference, undefined, ignore)) changed = true;
     previous = frame;
     if (now - lastChange >= (changed ? quietMs : reactionMs)) return { settled: true, changed, waitedMs: now - started };
     if (now - started >= maxMs) return { settled: false, changed, waitedMs: now - started };
