@@ -9,18 +9,15 @@
  * the new rows. Positions default to cache length + i. truncate(n) rolls the cache back.
  * session.run blocks its thread: run this inside a worker_thread (the runtime does).
  *
- * Speed note (int4 packages): onnxruntime's QMoE has a faster MLAS 4-bit GEMM path, switched on
- * by the environment variable ORT_USE_MLAS_Q4_GEMM_MOE=1 read when the session is created. For
- * one MoE layer at the real widths it cut a decode step from 554 ms to 21 ms on this (shared)
- * machine, with the same outputs as the default path; but on some small test shapes (hidden 64)
- * it returned NaN, so nothing here sets it. It must be in the real process environment (a
- * worker_thread's process.env is a private copy unless the worker is started with SHARE_ENV).
+ * int4 experts: which onnxruntime QMoE path runs them is decided at session creation (see
+ * expert-kernel.ts); `expertKernel` says which one this decoder got.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { toFloat32, ST_BYTES } from '../safetensors/dtype.ts';
 import { DECODER_INPUTS, DECODER_OUTPUTS } from './decoder-graph.ts';
+import { expertKernelFor, withExpertKernel, type ExpertKernel } from './expert-kernel.ts';
 import { readManifest, type KimiManifest } from './manifest.ts';
 
 export interface DecoderOptions {
@@ -29,6 +26,8 @@ export interface DecoderOptions {
   intraOpNumThreads?: number;
   /** Initial cache capacity in tokens (grows by doubling). */
   capacity?: number;
+  /** Override the expert kernel path (benchmarks); default expertKernelFor(manifest). */
+  expertKernel?: ExpertKernel;
 }
 
 export interface PrefillInput {
@@ -57,6 +56,7 @@ export class KimiDecoder {
     private readonly session: ort.InferenceSession,
     dir: string,
     capacity: number,
+    readonly expertKernel: ExpertKernel,
   ) {
     const d = manifest.decoder;
     this.hidden = d.hidden;
@@ -76,8 +76,9 @@ export class KimiDecoder {
       logSeverityLevel: 3,
     };
     if (opts.intraOpNumThreads !== undefined) options.intraOpNumThreads = opts.intraOpNumThreads;
-    const session = await ort.InferenceSession.create(join(dir, manifest.decoder.file), options);
-    return new KimiDecoder(manifest, session, dir, opts.capacity ?? 256);
+    const kernel = opts.expertKernel ?? expertKernelFor(manifest);
+    const session = await withExpertKernel(kernel, () => ort.InferenceSession.create(join(dir, manifest.decoder.file), options));
+    return new KimiDecoder(manifest, session, dir, opts.capacity ?? 256, kernel);
   }
 
   /** Tokens in the cache. */

@@ -9,7 +9,7 @@
  * 1, 0.9, 0.8 gives the least squared error (about 10% lower RMS error than max/7 on Gaussian
  * blocks of 64). Signed scales make the dequantized block hold 8|scale| exactly, so a kernel that
  * re-quantizes dequantized weights by the largest magnitude (the MLAS 4-bit GEMM behind QMoE
- * with ORT_USE_MLAS_Q4_GEMM_MOE=1; see decoder.ts) gets back the same codes. K is zero-padded
+ * with ORT_USE_MLAS_Q4_GEMM_MOE=1; see expert-kernel.ts) gets back the same codes. K is zero-padded
  * to a whole block.
  * Dequantized value = (q - zp) * scale.
  */

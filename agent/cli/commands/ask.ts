@@ -105,13 +105,14 @@ export async function imageParts(files: string[]): Promise<ContentPart[]> {
   return parts;
 }
 
-export function formatTimings(result: GenerationResult): string {
+export function formatTimings(result: GenerationResult, engine?: { provider: string; expertKernel: string }): string {
   const t = result.timings;
   const parts = [`${result.usage?.promptTokens ?? '?'} prompt tokens`, `${result.usage?.completionTokens ?? '?'} generated`];
   if (t.visionMs !== undefined) parts.push(`vision ${t.visionMs.toFixed(0)} ms`);
   if (t.prefillTokensPerSecond !== undefined) parts.push(`prefill ${t.prefillTokensPerSecond.toFixed(1)} tok/s`);
   if (t.decodeTokensPerSecond !== undefined) parts.push(`decode ${t.decodeTokensPerSecond.toFixed(1)} tok/s`);
   parts.push(`total ${(t.totalMs / 1000).toFixed(2)} s`, `finish: ${result.finishReason}`);
+  if (engine) parts.push(`on ${engine.provider}, experts ${engine.expertKernel}`);
   return parts.join(', ');
 }
 
@@ -159,7 +160,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!result) throw new Error('the generation ended without a result');
     if (cmd.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else process.stdout.write('\n');
-    process.stderr.write(`${formatTimings(result)}\n`);
+    process.stderr.write(`${formatTimings(result, backend.engineInfo)}\n`);
     return result.finishReason === 'error' ? 1 : 0;
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(error.message);

@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     );
     const g = imageGeometry(image.width, image.height, backend.engineInfo.imageConfig);
     const point = parseGroundedPoint(result.answer, image, { width: g.resizedWidth, height: g.resizedHeight });
-    process.stderr.write(`${formatTimings(result)}\n`);
+    process.stderr.write(`${formatTimings(result, backend.engineInfo)}\n`);
     if (cmd.json) {
       process.stdout.write(JSON.stringify({ answer: result.answer, point: point ?? null, marked: point ? out : null }, null, 2) + '\n');
     }

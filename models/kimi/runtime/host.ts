@@ -4,7 +4,7 @@
  * caller's event loop keeps running (timers, UI, sockets). An AbortSignal cancels between tokens; the
  * generation then ends with finishReason 'cancelled'.
  */
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import type { ChatRequest, GenerationEvent } from '../../types.ts';
 import type { EngineInfo, EngineOptions } from './types.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
@@ -23,7 +23,8 @@ export class WorkerHost {
   ) {}
 
   static async open(packageDir: string, options: EngineOptions = {}): Promise<WorkerHost> {
-    const worker = new Worker(new URL('./worker-entry.js', import.meta.url));
+    // SHARE_ENV: onnxruntime reads kernel switches from the real environment (expert-kernel.ts).
+    const worker = new Worker(new URL('./worker-entry.js', import.meta.url), { env: SHARE_ENV });
     // Only our own listeners are removed afterwards: Worker keeps internal ones that start its port.
     let onMessage: Listener = () => {};
     let onError: (error: Error) => void = () => {};

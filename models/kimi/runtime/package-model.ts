@@ -81,6 +81,7 @@ export class PackageModel implements StepModel {
       vocabSize: text.vocabSize,
       provider: this.choice.provider,
       providerNote: this.choice.note,
+      expertKernel: this.decoder.expertKernel,
       imageConfig: this.imageConfig,
       hasVision: this.vision !== undefined,
     };

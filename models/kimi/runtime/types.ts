@@ -1,5 +1,6 @@
 /** Options and facts of an opened engine, shared by the worker, the host and the backend. */
 import type { KimiImageConfig } from '../image-processor.ts';
+import type { ExpertKernel } from '../expert-kernel.ts';
 import type { ExecutionProviderRequest } from './providers.ts';
 
 export interface EngineOptions {
@@ -20,6 +21,8 @@ export interface EngineInfo {
   /** Set when the requested provider could not be used. */
   providerNote?: string;
   imageConfig: KimiImageConfig;
+  /** How the routed experts run (expert-kernel.ts). */
+  expertKernel: ExpertKernel;
   /** False for text-only packages (converted without the vision tower). */
   hasVision: boolean;
 }
