@@ -21,7 +21,7 @@ import { Checkpoint } from '../safetensors/reader.ts';
 import { toFloat32 } from '../safetensors/dtype.ts';
 import { ConfigError, isMoeLayer, readKimiConfig, type KimiConfig } from './config.ts';
 import { StackedSource } from './convert-sources.ts';
-import { buildDecoderGraph, defineExpertStacks, type AttentionMode, type MoeMode } from './decoder-graph.ts';
+import { buildDecoderGraph, defaultMoeMode, defineExpertStacks, type AttentionMode, type MoeMode } from './decoder-graph.ts';
 import { MANIFEST_FORMAT, type KimiManifest } from './manifest.ts';
 import { WeightWriter, type WeightDtype } from './quantize-linear.ts';
 import { buildVisionGraph } from './vision-graph.ts';
@@ -30,7 +30,7 @@ export interface ConvertOptions {
   dtype?: WeightDtype;
   /** int4 block size along K (default 64: 0.32 of the bf16 size for the real model; 32 is finer). */
   blockSize?: number;
-  /** Routed-expert execution (decoder-graph.ts); default 'fused' for fp32/int4, 'dense' for fp16. */
+  /** Routed-expert execution (decoder-graph.ts); default 'fused' for fp32, 'per-expert' for fp16/int4. */
   moe?: MoeMode;
   /** MLA cache layout (decoder-graph.ts); default 'absorbed'. */
   attention?: AttentionMode;
@@ -139,7 +139,7 @@ export async function convertKimiVl(hfDir: string, outDir: string, opts: Convert
   const ck = Checkpoint.open(hfDir);
   try {
     checkShapes(ck, cfg, hfDir);
-    const moeMode: MoeMode = opts.moe ?? (dtype === 'fp16' ? 'dense' : 'fused');
+    const moeMode: MoeMode = opts.moe ?? defaultMoeMode(dtype);
     const t = cfg.text;
     if (dtype === 'int4' && moeMode === 'fused' && (t.hiddenSize % blockSize !== 0 || t.moeIntermediateSize % blockSize !== 0)) {
       throw new ConfigError(

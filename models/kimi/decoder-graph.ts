@@ -23,13 +23,18 @@
  *
  * Routing is computed in the graph: s = sigmoid(x Wg^T); top-k of s + e_score_correction_bias;
  * weights = s of the chosen, divided by their sum when norm_topk_prob (and k > 1), times
- * routed_scaling_factor. Routed experts run one of two ways (option `moe`):
- * - 'fused' (default for fp32/int4): the com.microsoft MoE (fp32) / QMoE (symmetric 4-bit) kernel,
+ * routed_scaling_factor. Routed experts run one of three ways (option `moe`):
+ * - 'per-expert' (default for int4 and fp16): each expert is an If node whose branch runs only when
+ *   a token chose it: gather those tokens' rows, gate/up and down projections (MatMulNBits for
+ *   int4), SwiGLU, weight, and ScatterND-add into the running sum. For one real-width int4 layer it
+ *   measured 3.5x faster per decode step than QMoE's fastest path and holds a quarter of the memory
+ *   (onnxruntime 1.30's CPU QMoE keeps an unpacked byte per weight; MatMulNBits keeps its 4 bits).
+ * - 'fused' (default for fp32): the com.microsoft MoE (fp32) / QMoE (symmetric 4-bit) kernel,
  *   which runs only the chosen experts. It applies softmax + top-k to its router input, so it is
  *   fed log(weight) at the chosen experts and -1e30 elsewhere: softmax then returns exactly
  *   weight / sum(weights); the graph multiplies back by sum(weights) when upstream does not
  *   normalise, and by routed_scaling_factor. fc1 holds gate/up rows interleaved per expert.
- * - 'dense' (fp16, or execution providers without those kernels): every expert as one stacked
+ * - 'dense' (execution providers without those kernels or control flow): every expert as one stacked
  *   matmul weighted by a dense [T, experts] weight matrix that is zero for unchosen experts:
  *   standard ops only, but n_routed/top_k (64/6 for the real model) times the expert FLOPs.
  */
@@ -72,10 +77,14 @@ export function defineExpertStacks(src: StackedSource, cfg: KimiConfig): void {
     src.define(`${p}.stacked_down.weight`, { axis: 1, parts: experts.map((e) => `${p}.${e}.down_proj.weight`) });
     src.define(`${p}.fc1.weight`, { axis: 'pairs', parts: experts.flatMap((e) => [`${p}.${e}.gate_proj.weight`, `${p}.${e}.up_proj.weight`]) });
     src.define(`${p}.fc2.weight`, { axis: 0, parts: experts.map((e) => `${p}.${e}.down_proj.weight`) });
+    for (const e of experts) src.define(`${p}.${e}.gate_up.weight`, { axis: 0, parts: [`${p}.${e}.gate_proj.weight`, `${p}.${e}.up_proj.weight`] });
   }
 }
 
-export type MoeMode = 'fused' | 'dense';
+export type MoeMode = 'per-expert' | 'fused' | 'dense';
+
+/** The converter's choice when none is given (see the top of this file). */
+export const defaultMoeMode = (dtype: WeightWriter['dtype']): MoeMode => (dtype === 'fp32' ? 'fused' : 'per-expert');
 /** 'absorbed' caches kv_lora_rank + rope dims per token; 'naive' caches per-head K and V (see top). */
 export type AttentionMode = 'absorbed' | 'naive';
 
@@ -86,7 +95,7 @@ export function buildDecoderGraph(
   src: WeightSource,
   opts: { moe?: MoeMode; attention?: AttentionMode; onLayer?: (layer: number) => void } = {},
 ): DecoderGraphInfo {
-  const moeMode: MoeMode = opts.moe ?? (w.dtype === 'fp16' ? 'dense' : 'fused');
+  const moeMode: MoeMode = opts.moe ?? defaultMoeMode(w.dtype);
   if (moeMode === 'fused' && w.dtype === 'fp16') throw new Error('decoder graph: the fused MoE kernel needs fp32 or int4 weights; use moe "dense" for fp16');
   const t = cfg.text;
   const H = t.hiddenSize;
@@ -248,7 +257,13 @@ function moe(
     weights = b.op('Div', [weights, sum]);
   }
   weights = b.op('Mul', [weights, b.float32([t.routedScalingFactor], [])]);
+  // [T, E]: each token's weight for each expert, zero where it did not choose it.
   const dense = b.op('ScatterElements', [b.op('Mul', [scores, b.float32([0], [])]), idx, weights], { axis: 1 });
+  if (mode === 'per-expert') {
+    let routed = b.op('Mul', [x, b.float32([0], [])]);
+    for (let e = 0; e < E; e++) routed = expertBranch(b, w, `${p}.experts.${e}`, x, dense, e, I, routed);
+    return shared ? b.op('Add', [routed, shared]) : routed;
+  }
 
   // All experts at once: [T, 2*E*I] -> gate/up [T, E, I]; scale each expert's activations by its weight.
   const gu = w.linear(x, `${p}.experts.stacked_gate_up.weight`);
@@ -257,6 +272,26 @@ function moe(
   const weighted = b.op('Mul', [b.op('Reshape', [act, b.int64([-1, E, I])]), b.op('Unsqueeze', [dense, b.int64([2])])]);
   const y = w.linear(b.op('Reshape', [weighted, b.int64([-1, E * I])]), `${p}.experts.stacked_down.weight`);
   return shared ? b.op('Add', [y, shared]) : y;
+}
+
+/**
+ * sum + expert e's weighted output for the tokens that chose it, as an If node: with no such token
+ * (most experts at decode time) the branch is skipped and `sum` passes through.
+ */
+function expertBranch(b: GraphBuilder, w: WeightWriter, p: string, x: string, dense: string, e: number, I: number, sum: string): string {
+  const weight = b.op('Gather', [dense, b.int64([e], [])], { axis: 1 }); // [T]
+  const rows = b.op('Reshape', [b.op('NonZero', [weight]), b.int64([-1])]); // tokens that chose e
+  const chosen = b.op('Greater', [b.op('Size', [rows]), b.int64([0], [])]);
+  const run = b.subgraph(`expert_${e}`);
+  // Symmetric int4 (no zero points) keeps the package as small as QMoE's experts.
+  const gu = w.linear(run.op('Gather', [x, rows], { axis: 0 }), `${p}.gate_up.weight`, undefined, { into: run, symmetric: true });
+  const [g, u] = run.opN('Split', [gu, run.int64([I, I])], 2, { axis: 1 });
+  const y = w.linear(run.op('Mul', [run.op('Mul', [g, run.op('Sigmoid', [g])]), u]), `${p}.down_proj.weight`, undefined, { into: run, symmetric: true });
+  const scaled = run.op('Mul', [y, run.op('Unsqueeze', [run.op('Gather', [weight, rows], { axis: 0 }), run.int64([1])])]);
+  run.output(run.op('ScatterND', [sum, run.op('Unsqueeze', [rows, run.int64([1])]), scaled], { reduction: 'add' }), 'float32');
+  const skip = b.subgraph(`expert_${e}_skipped`);
+  skip.output(skip.op('Identity', [sum]), 'float32');
+  return b.op('If', [chosen], { then_branch: run.graph(), else_branch: skip.graph() });
 }
 
 /** Splits kv_b_proj [nh*(dn+dv), kvr] into W_UK [nh, dn, kvr] and W_UV^T [nh, kvr, dv]. */

@@ -1,7 +1,7 @@
 /**
  * Which onnxruntime kernel path runs a package's routed experts, and switching it on.
  *
- * The CPU QMoE kernel (int4 experts) has two paths, fixed when the kernel is built at session
+ * Packages converted with moe 'fused' and int4 use QMoE, whose CPU kernel (int4 experts) has two paths, fixed when the kernel is built at session
  * creation by the environment variable ORT_USE_MLAS_Q4_GEMM_MOE: by default it dequantizes each
  * chosen expert to float on every call; with "1" it prepacks all experts once for MLAS's 4-bit GEMM.
  * At the real widths (hidden 2048, experts of 1408, top-6) the MLAS path measured 8x (block 64) to
@@ -14,14 +14,17 @@ import type { KimiManifest } from './manifest.ts';
 
 export const MLAS_Q4_MOE_ENV = 'ORT_USE_MLAS_Q4_GEMM_MOE';
 
-/** 'mlas-q4' / 'dequantize': the two QMoE paths; 'float': the fp32 MoE kernel; 'dense': standard ops. */
-export type ExpertKernel = 'mlas-q4' | 'dequantize' | 'float' | 'dense';
+/**
+ * 'per-expert': one If branch per expert (the int4/fp16 default); 'mlas-q4' / 'dequantize': the two
+ * QMoE paths; 'float': the fp32 MoE kernel; 'dense': standard ops over all experts.
+ */
+export type ExpertKernel = 'per-expert' | 'mlas-q4' | 'dequantize' | 'float' | 'dense';
 
 const MLAS_BLOCK_SIZES = new Set([32, 64, 128]);
 
 /** The path this package's experts take in this process. */
 export function expertKernelFor(m: KimiManifest): ExpertKernel {
-  if (m.decoder.moe !== 'fused') return 'dense';
+  if (m.decoder.moe !== 'fused') return m.decoder.moe;
   if (m.dtype !== 'int4') return 'float';
   const userChoice = process.env[MLAS_Q4_MOE_ENV];
   if (userChoice !== undefined) return /^(1|true)$/i.test(userChoice.trim()) ? 'mlas-q4' : 'dequantize';

@@ -34,8 +34,8 @@ export interface KimiManifest {
     kvWidth: number;
     hidden: number;
     vocab: number;
-    /** 'fused': com.microsoft MoE/QMoE kernels; 'dense': standard ops only (see decoder-graph.ts). */
-    moe: 'fused' | 'dense';
+    /** How routed experts run (see decoder-graph.ts). */
+    moe: 'per-expert' | 'fused' | 'dense';
     /** MLA cache layout: 'absorbed' (kvWidth = kv_lora_rank + rope dims) or 'naive' (per-head K|V). */
     attention: 'absorbed' | 'naive';
   };

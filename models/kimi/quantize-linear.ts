@@ -109,16 +109,20 @@ export class WeightWriter {
     return this.b.op('Cast', [half], { to: 1 }, { name });
   }
 
-  /** y = x W^T (+ bias); x must be 2-D [rows, in]. */
-  linear(x: string, weight: string, bias?: string, opts: { keepFloat?: boolean } = {}): string {
+  /**
+   * y = x W^T (+ bias); x must be 2-D [rows, in]. `into` puts the node in a subgraph of this
+   * writer's graph (the weights stay initializers of the main graph, where external data lives).
+   */
+  linear(x: string, weight: string, bias?: string, opts: { keepFloat?: boolean; into?: GraphBuilder; symmetric?: boolean } = {}): string {
+    const into = opts.into ?? this.b;
     const [n, k] = this.shape2d(weight);
     const biasInit = bias ? this.float(bias) : undefined;
     const dtype = opts.keepFloat ? 'fp32' : this.dtype;
     if (dtype === 'int4') {
-      const [q, scales, zp] = this.int4(weight, n, k);
-      const inputs = [x, q, scales, zp];
+      const [q, scales, zp] = this.int4(weight, n, k, opts.symmetric ?? false);
+      const inputs = zp ? [x, q, scales, zp] : [x, q, scales];
       if (biasInit) inputs.push('', biasInit);
-      return this.b.op(
+      return into.op(
         'MatMulNBits',
         inputs,
         { K: k, N: n, bits: 4, block_size: this.blockSize, accuracy_level: this.accuracyLevel },
@@ -137,17 +141,18 @@ export class WeightWriter {
     } else {
       w = this.float(weight, [n, k]);
     }
-    return this.b.op('Gemm', biasInit ? [x, w, biasInit] : [x, w], { transB: 1 });
+    return into.op('Gemm', biasInit ? [x, w, biasInit] : [x, w], { transB: 1 });
   }
 
-  private int4(weight: string, n: number, k: number): [string, string, string] {
+  /** Packed blocks, scales and (asymmetric only; symmetric means zero point 8) zero points. */
+  private int4(weight: string, n: number, k: number, symmetric: boolean): [string, string, string] {
     const key = `q:${weight}`;
     const hit = this.done.get(key);
     if (hit) return hit.split('\n') as [string, string, string];
     const { kBlocks, blobSize, zpBytesPerRow } = int4Layout(n, k, this.blockSize);
-    const { packed, scales, zeroPoints } = this.quantizeStream(weight, n, k, false, [n, kBlocks, blobSize]);
+    const { packed, scales, zeroPoints } = this.quantizeStream(weight, n, k, symmetric, [n, kBlocks, blobSize]);
     const s = this.b.initializer(`${weight}_scales`, 'float32', [n * kBlocks], scales);
-    const z = this.b.initializer(`${weight}_zp`, 'uint8', [n * zpBytesPerRow], zeroPoints);
+    const z = symmetric ? '' : this.b.initializer(`${weight}_zp`, 'uint8', [n * zpBytesPerRow], zeroPoints);
     this.done.set(key, [packed, s, z].join('\n'));
     return [packed, s, z];
   }

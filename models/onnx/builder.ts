@@ -82,8 +82,8 @@ export class GraphBuilder {
   readonly inputs: ValueInfo[] = [];
   readonly outputs: ValueInfo[] = [];
   readonly initializers: TensorProto[] = [];
-  private used = new Set<string>();
-  private counter = 0;
+  /** Value names in use, shared with subgraph builders: ONNX wants a name defined once per model. */
+  private readonly names: { used: Set<string>; counter: number };
   private constCache = new Map<string, string>();
 
   /**
@@ -94,19 +94,32 @@ export class GraphBuilder {
     readonly name: string,
     readonly external?: ExternalDataWriter,
     private readonly externalThreshold = 1024,
-  ) {}
+    names?: { used: Set<string>; counter: number },
+  ) {
+    this.names = names ?? { used: new Set(), counter: 0 };
+  }
+
+  /**
+   * A builder for a subgraph of this graph (an If branch, a Loop body): its nodes may read this
+   * graph's values, and its own values are named apart from every other one in the model. Its
+   * constants are stored inline in the subgraph.
+   */
+  subgraph(name: string): GraphBuilder {
+    return new GraphBuilder(name, undefined, this.externalThreshold, this.names);
+  }
 
   /** A fresh value name starting with `hint`. */
   fresh(hint = 'v'): string {
-    let n = `${hint}_${this.counter++}`;
-    while (this.used.has(n)) n = `${hint}_${this.counter++}`;
-    this.used.add(n);
+    const names = this.names;
+    let n = `${hint}_${names.counter++}`;
+    while (names.used.has(n)) n = `${hint}_${names.counter++}`;
+    names.used.add(n);
     return n;
   }
 
   private claim(name: string): string {
-    if (this.used.has(name)) throw new Error(`graph ${this.name}: value name "${name}" is defined twice`);
-    this.used.add(name);
+    if (this.names.used.has(name)) throw new Error(`graph ${this.name}: value name "${name}" is defined twice`);
+    this.names.used.add(name);
     return name;
   }
 
@@ -148,7 +161,7 @@ export class GraphBuilder {
     let n = this.constCache.get(key);
     if (!n) {
       n = this.fresh('const_i64');
-      this.used.delete(n);
+      this.names.used.delete(n);
       this.initializer(n, 'int64', dims, BigInt64Array.from(values, (v) => BigInt(v)));
       this.constCache.set(key, n);
     }
@@ -161,7 +174,7 @@ export class GraphBuilder {
     let n = this.constCache.get(key);
     if (!n) {
       n = this.fresh('const_f32');
-      this.used.delete(n);
+      this.names.used.delete(n);
       this.initializer(n, 'float32', dims, Float32Array.from(values));
       this.constCache.set(key, n);
     }

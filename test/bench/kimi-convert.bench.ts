@@ -6,7 +6,8 @@
  * - peak RSS of the converting process, measured in a child process; target <= 1.5 GB
  * - conversion time as a ratio to reading the same checkpoint once (baseline, same run)
  * - absorbed vs naive MLA cache: prefill and decode-step time ratios at the real attention widths
- * - fused QMoE vs dense stacked experts, and accuracy level 4 vs 0, at the real expert widths
+ * - per-expert branches vs fused QMoE vs dense stacked experts, and accuracy level 4 vs 0, at the
+ *   real expert widths
  * Env: KIMI_BENCH_LAYERS (decoder layers, default 4), KIMI_BENCH_CONTEXT (default 1024),
  * KIMI_BENCH_MOE=0 / KIMI_BENCH_ATTENTION=0 / KIMI_BENCH_CONVERT=0 to skip a part.
  */
@@ -15,6 +16,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readSync, rmSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MoeMode } from '../../models/kimi/decoder-graph.ts';
 
 const CHILD = 'KIMI_CONVERT_BENCH_CHILD';
 /** The converter's default int4 block size. */
@@ -101,8 +103,9 @@ async function attentionModes(dir: string): Promise<void> {
 
 /**
  * Routed experts at the real widths (64 experts of 1408, top-6, hidden 2048), int4, 2 decoder
- * layers (dense + MoE) of a synthetic checkpoint: fused QMoE vs dense stacked experts, and
- * MatMulNBits accuracy level 4 vs 0. Prefill of 256 tokens and decode steps.
+ * layers (dense + MoE) of a synthetic checkpoint: per-expert branches (the default) vs the fused
+ * QMoE kernel vs dense stacked experts, and MatMulNBits accuracy level 4 vs 0. Prefill of 256
+ * tokens and decode steps.
  */
 async function moeModes(dir: string): Promise<void> {
   const { writeSyntheticCheckpoint } = await import('../kimi/fixtures/synthetic-checkpoint.ts');
@@ -111,10 +114,11 @@ async function moeModes(dir: string): Promise<void> {
   writeSyntheticCheckpoint(hf, 2, 1);
   const ids = Array.from({ length: 256 }, (_, i) => (i * 7919) % 160000);
   const steps = 8;
-  const runs: [string, { moe: 'fused' | 'dense'; accuracyLevel: number }][] = [
+  const runs: [string, { moe: MoeMode; accuracyLevel: number }][] = [
+    ['per-expert', { moe: 'per-expert', accuracyLevel: 0 }],
     ['fused', { moe: 'fused', accuracyLevel: 0 }],
     ['dense', { moe: 'dense', accuracyLevel: 0 }],
-    ['fused-acc4', { moe: 'fused', accuracyLevel: 4 }],
+    ['per-expert-acc4', { moe: 'per-expert', accuracyLevel: 4 }],
   ];
   const time: Record<string, { prefill: number; step: number }> = {};
   for (const [name, o] of runs) {
@@ -123,11 +127,13 @@ async function moeModes(dir: string): Promise<void> {
     time[name] = await timeDecoder(pkg, ids, steps, 8);
     rmSync(pkg, { recursive: true, force: true });
   }
-  const f = time.fused;
-  console.log('routed experts at real widths, int4, 1 dense + 1 MoE layer, 256-token prefill (fused QMoE is the default):');
-  console.log(`  dense / fused: prefill ${(time.dense.prefill / f.prefill).toFixed(2)}, decode step ${(time.dense.step / f.step).toFixed(2)}`);
-  console.log(`  accuracy level 4 / 0 (fused): prefill ${(time['fused-acc4'].prefill / f.prefill).toFixed(2)}, decode step ${(time['fused-acc4'].step / f.step).toFixed(2)}`);
-  console.log(`  fused decode step ${f.step.toFixed(0)} ms for these 2 layers + lm_head`);
+  const base = time['per-expert'];
+  const vs = (name: string) => `prefill ${(time[name].prefill / base.prefill).toFixed(2)}, decode step ${(time[name].step / base.step).toFixed(2)}`;
+  console.log('routed experts at real widths, int4, 1 dense + 1 MoE layer, 256-token prefill (per-expert is the default):');
+  console.log(`  fused QMoE / per-expert: ${vs('fused')}`);
+  console.log(`  dense / per-expert: ${vs('dense')}`);
+  console.log(`  accuracy level 4 / 0 (per-expert): ${vs('per-expert-acc4')}`);
+  console.log(`  per-expert decode step ${base.step.toFixed(0)} ms for these 2 layers + lm_head`);
 }
 
 /** Milliseconds for one prefill of `ids` and per decode step after it, after a short warm-up. */

@@ -1,28 +1,48 @@
 /**
  * Kimi-VL runtime speed, each line a ratio against a baseline measured in this same run:
  *  1. JS overhead per decoded token: loop wall time / time inside the decoder (target <= 1.10), on the
- *     tiny package with the REAL vocabulary (163840 logits per token: the worst case for host work),
- *     and projected onto the real-width step time of (4).
+ *     whole-model packages of (5) (real widths, real vocabulary, the real generation loop), and on the
+ *     tiny package with the real vocabulary (a millisecond-long step: the worst case for host work).
  *  2. MoE decode cost: 64 experts top-6 vs a layer of 6 experts (all chosen: a dense 6-expert layer)
  *     of the same size, hidden 2048, experts of 1408 (target <= 1.3).
  *  3. Decode time per token with 4096 cached tokens vs with 128 (real attention widths).
  *  4. Prefill and decode tok/s with REAL widths (hidden 2048, MLA 16x(128+64)/512, 64 experts of
  *     1408 top-6 + 2 shared) and one MoE layer, vocab 4096, int4; prefill tok/s / decode tok/s.
- * Packages are built once (random weights, K1's generator and converter) and cached in the temp dir.
+ *  5. The whole model: the real config.json with 2 and with 4 decoder layers (a dense first layer,
+ *     then MoE), vocab 163840, int4. The difference gives the cost of one MoE layer, from which the
+ *     27-layer model's prefill and decode speed is projected (linear in layers; nothing else varies).
+ *     Also per-expert branches vs the QMoE kernel (expert-kernel.ts): decode speed and resident memory.
+ * Packages are built once (random weights, the test generators and the converter) and cached in the
+ * temp dir: the first run spends several minutes building them.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { convertKimiVl } from '../../models/kimi/convert.ts';
 import { KimiDecoder } from '../../models/kimi/decoder.ts';
+import { defaultMoeMode } from '../../models/kimi/decoder-graph.ts';
+import type { ExpertKernel } from '../../models/kimi/expert-kernel.ts';
 import { collectGeneration } from '../../models/types.ts';
 import { KimiEngine } from '../../models/kimi/runtime/engine.ts';
 import { generateTokens } from '../../models/kimi/runtime/generate.ts';
 import { argmax } from '../../models/kimi/runtime/sampling.ts';
-import { writeTinyCheckpoint, type TinyOptions } from '../kimi/fixtures/tiny-checkpoint.ts';
+import { writeSyntheticCheckpoint } from '../kimi/fixtures/synthetic-checkpoint.ts';
+import { copyTokenizer, writeTinyCheckpoint, type TinyOptions } from '../kimi/fixtures/tiny-checkpoint.ts';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
+
+const RSS_CHILD = 'KIMI_RUNTIME_BENCH_RSS_CHILD';
+if (process.env[RSS_CHILD]) {
+  const [pkg, expertKernel] = process.argv.slice(2);
+  const before = process.memoryUsage().rss;
+  const d = await KimiDecoder.open(pkg, { expertKernel: expertKernel as ExpertKernel });
+  await d.prefill({ ids: [1, 2, 3] });
+  print(String((process.resourceUsage().maxRSS * 1024 - before) / 2 ** 20));
+  process.exit(0);
+}
 
 const REAL_WIDTHS: TinyOptions = {
   vocabSize: 4096,
@@ -40,15 +60,18 @@ const REAL_WIDTHS: TinyOptions = {
   textOverrides: { max_position_embeddings: 8192 },
 };
 
-async function cachedPackage(name: string, checkpoint: TinyOptions, dtype: 'fp32' | 'int4'): Promise<string> {
-  const key = createHash('sha256').update(JSON.stringify({ checkpoint, dtype })).digest('hex').slice(0, 12);
+async function cachedPackage(name: string, checkpoint: TinyOptions | { synthetic: number }, dtype: 'fp32' | 'int4', moe = defaultMoeMode(dtype)): Promise<string> {
+  const key = createHash('sha256').update(JSON.stringify({ checkpoint, dtype, moe })).digest('hex').slice(0, 12);
   const root = join(tmpdir(), `deskpilot-bench-${name}-${key}`);
   if (existsSync(join(root, 'pkg', 'manifest.json'))) return join(root, 'pkg');
   const t0 = performance.now();
   const work = mkdtempSync(join(tmpdir(), 'deskpilot-bench-build-'));
   try {
-    writeTinyCheckpoint(join(work, 'hf'), checkpoint);
-    await convertKimiVl(join(work, 'hf'), join(work, 'pkg'), { dtype, skipVision: true });
+    if ('synthetic' in checkpoint) {
+      writeSyntheticCheckpoint(join(work, 'hf'), checkpoint.synthetic, 1); // the vision block is skipped below
+      copyTokenizer(join(work, 'hf'));
+    } else writeTinyCheckpoint(join(work, 'hf'), checkpoint);
+    await convertKimiVl(join(work, 'hf'), join(work, 'pkg'), { dtype, moe, skipVision: true });
     rmSync(join(work, 'hf'), { recursive: true, force: true });
     renameSync(work, root);
   } finally {
@@ -116,21 +139,92 @@ export default async function (): Promise<void> {
   print(`decode per token at 4096 context / at 128: ${(at4k / at128).toFixed(2)}x (${at4k.toFixed(1)} vs ${at128.toFixed(1)} ms/token, 6-expert layer)`);
   await d6.release();
 
-  // 1. JS overhead per token of the full loop (sampling over 163840 logits, streaming decode, events).
+  // 5 and 1: the whole model at the real widths.
+  const overheadReal = await wholeModel();
+
+  // 1 on the tiny package: the same loop around a ~2 ms step.
   const { makeTinyPackage } = await import('../kimi/runtime-fixture.ts');
   const tiny = await makeTinyPackage();
-  const engine = await KimiEngine.open(tiny.pkg, { provider: 'cpu' });
-  const { prompt: tinyPrompt } = await engine.prepare({ messages: [{ role: 'user', content: 'benchmark' }] });
-  const stats: { decodeMs?: number; decodeRunMs?: number; generatedTokens?: number } = {};
-  await collectGeneration(generateTokens(engine.model, engine.model.tokenizer, tinyPrompt, { sampling: { maxNewTokens: 8 } }));
-  await collectGeneration(generateTokens(engine.model, engine.model.tokenizer, tinyPrompt, { sampling: { maxNewTokens: 64 } }, stats));
-  await engine.dispose();
-  const steps = (stats.generatedTokens ?? 1) - 1;
-  const overheadMs = ((stats.decodeMs ?? 0) - (stats.decodeRunMs ?? 0)) / steps;
-  const runMs = (stats.decodeRunMs ?? 0) / steps;
+  const tinyLoop = await loopOverhead(tiny.pkg, 64);
   print(
-    `loop wall / decoder time per token: tiny model ${((stats.decodeMs ?? 0) / (stats.decodeRunMs ?? 1)).toFixed(3)}x ` +
-      `(host ${overheadMs.toFixed(2)} ms over ${runMs.toFixed(2)} ms in the decoder, vocab 163840); ` +
-      `projected onto the real-width step: ${((step64 + overheadMs) / step64).toFixed(3)}x (target <= 1.10)`,
+    `loop wall / decoder time per token (target <= 1.10): real widths ${overheadReal.ratio.toFixed(3)}x ` +
+      `(host ${overheadReal.hostMs.toFixed(2)} ms over ${overheadReal.runMs.toFixed(1)} ms in the decoder); ` +
+      `tiny model ${tinyLoop.ratio.toFixed(3)}x (host ${tinyLoop.hostMs.toFixed(2)} ms over ${tinyLoop.runMs.toFixed(2)} ms); vocab 163840 in both`,
   );
+}
+
+/** The real generation loop (greedy, streamed text, events) for `tokens` tokens: wall time vs time in the decoder. */
+async function loopOverhead(pkg: string, tokens: number): Promise<{ ratio: number; hostMs: number; runMs: number }> {
+  const engine = await KimiEngine.open(pkg, { provider: 'cpu' });
+  try {
+    const { prompt } = await engine.prepare({ messages: [{ role: 'user', content: 'benchmark' }] });
+    const stats: { decodeMs?: number; decodeRunMs?: number; generatedTokens?: number } = {};
+    // No stop ids: random weights may pick an end token early, and every run must take `tokens` steps.
+    await collectGeneration(generateTokens(engine.model, engine.model.tokenizer, prompt, { sampling: { maxNewTokens: 4 } }));
+    await collectGeneration(generateTokens(engine.model, { ...codecOf(engine), stopIds: [] }, prompt, { sampling: { maxNewTokens: tokens } }, stats));
+    const steps = Math.max(1, (stats.generatedTokens ?? 1) - 1);
+    return {
+      ratio: (stats.decodeMs ?? 0) / (stats.decodeRunMs ?? 1),
+      hostMs: ((stats.decodeMs ?? 0) - (stats.decodeRunMs ?? 0)) / steps,
+      runMs: (stats.decodeRunMs ?? 0) / steps,
+    };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+function codecOf(engine: KimiEngine) {
+  const t = engine.model.tokenizer;
+  return { encode: t.encode.bind(t), streamDecoder: t.streamDecoder.bind(t), stopIds: t.stopIds };
+}
+
+/** Peak resident memory the decoder of `pkg` adds once opened and run, in MiB (in a child process, so nothing earlier is counted). */
+function decoderRssMiB(pkg: string, expertKernel: ExpertKernel): number {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), pkg, expertKernel], {
+    env: { ...process.env, [RSS_CHILD]: '1' },
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) throw new Error(`decoder memory child failed (${child.status}): ${child.stderr.slice(-2000)}`);
+  return Number(child.stdout.trim().split('\n').pop());
+}
+
+async function wholeModel(): Promise<{ ratio: number; hostMs: number; runMs: number }> {
+  const pkgs = { 2: await cachedPackage('kimi-real2', { synthetic: 2 }, 'int4'), 4: await cachedPackage('kimi-real4', { synthetic: 4 }, 'int4') };
+  const prompt = Array.from({ length: 512 }, (_, i) => (i * 7919) % 160000);
+  const speed: Record<number, { prefillMs: number; stepMs: number }> = {};
+  for (const layers of [2, 4] as const) {
+    const d = await KimiDecoder.open(pkgs[layers], { capacity: 1024 });
+    const prefillMs = await median(3, async () => {
+      d.reset();
+      await d.prefill({ ids: prompt });
+    });
+    speed[layers] = { prefillMs, stepMs: await decodeMsAt(d, 128, 16) };
+    await d.release();
+  }
+  const moePrefill = (speed[4].prefillMs - speed[2].prefillMs) / 2;
+  const moeStep = (speed[4].stepMs - speed[2].stepMs) / 2;
+  // 27 layers = the 2-layer model (embeddings, dense layer, one MoE layer, lm_head) + 25 MoE layers.
+  const prefill27 = speed[2].prefillMs + 25 * moePrefill;
+  const step27 = speed[2].stepMs + 25 * moeStep;
+  print(`whole model, real config and vocabulary, int4 (2 and 4 layers measured, 27 projected from their difference):`);
+  print(`  one MoE layer: prefill ${((moePrefill / prompt.length) * 1000).toFixed(0)} us/token, decode ${moeStep.toFixed(1)} ms/token; 2-layer model decode ${speed[2].stepMs.toFixed(1)} ms/token`);
+  print(`  27 layers: prefill ${((prompt.length / prefill27) * 1000).toFixed(1)} tok/s (512-token prompt), decode ${(1000 / step27).toFixed(2)} tok/s at 128 context`);
+
+  // Expert paths on the 2-layer model: per-expert branches (the default) vs the QMoE kernel's two paths.
+  const qmoe = await cachedPackage('kimi-real2-qmoe', { synthetic: 2 }, 'int4', 'fused');
+  const timeKernel = async (pkg: string, expertKernel: ExpertKernel) => {
+    const d = await KimiDecoder.open(pkg, { expertKernel });
+    const ms = await decodeMsAt(d, 32, 8);
+    await d.release();
+    return ms;
+  };
+  const step = { perExpert: await timeKernel(pkgs[2], 'per-expert'), mlas: await timeKernel(qmoe, 'mlas-q4'), deq: await timeKernel(qmoe, 'dequantize') };
+  const rss = { perExpert: decoderRssMiB(pkgs[2], 'per-expert'), mlas: decoderRssMiB(qmoe, 'mlas-q4'), deq: decoderRssMiB(qmoe, 'dequantize') };
+  print(
+    `  experts, 2-layer model, vs per-expert: decode step QMoE mlas-q4 ${(step.mlas / step.perExpert).toFixed(2)}x, QMoE dequantize ${(step.deq / step.perExpert).toFixed(1)}x; ` +
+      `resident memory QMoE mlas-q4 ${(rss.mlas / rss.perExpert).toFixed(2)}x, dequantize ${(rss.deq / rss.perExpert).toFixed(2)}x (per-expert ${rss.perExpert.toFixed(0)} MiB)`,
+  );
+  const moeRss = (decoderRssMiB(pkgs[4], 'per-expert') - rss.perExpert) / 2;
+  print(`  resident memory: ${moeRss.toFixed(0)} MiB per MoE layer; 27 layers projected ${((rss.perExpert + 25 * moeRss) / 1024).toFixed(1)} GiB`);
+  return loopOverhead(pkgs[4], 24);
 }

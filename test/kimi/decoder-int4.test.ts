@@ -43,11 +43,16 @@ function rmsErr(got: Float32Array, want: Float64Array[], vocab: number): number 
 }
 
 
-/** Weight-level error of the quantized matrices: RMS(W - dequant(W)) / RMS(W) over all of them. */
-const weightErrors: Record<number, number> = {};
+/** Weight-level error of the quantized matrices: RMS(W - dequant(W)) / RMS(W) over all of them, per package name. */
+const weightErrors: Record<string, number> = {};
+/** RMS logit error of each int4 package against the fp32 reference, per package name. */
+const logitErrors: Record<string, number> = {};
 
-/** A copy of the checkpoint whose quantized matrices hold their dequantized int4 values (F32). */
-function dequantizedCopy(src: string, dst: string, blockSize: number): string {
+/**
+ * A copy of the checkpoint whose quantized matrices hold their dequantized int4 values (F32).
+ * Routed experts are stored symmetric (per-expert and QMoE alike), the rest asymmetric.
+ */
+function dequantizedCopy(src: string, dst: string, blockSize: number, key: string): string {
   mkdirSync(dst, { recursive: true });
   const ck = Checkpoint.open(src);
   let errSq = 0;
@@ -56,7 +61,6 @@ function dequantizedCopy(src: string, dst: string, blockSize: number): string {
     const info = ck.info(name);
     if (!name.startsWith('language_model') || !QUANTIZED.test(name)) return { name, dtype: info.dtype, shape: info.shape, data: ck.bytes(name) };
     const [n, k] = info.shape;
-    // Routed experts go through QMoE, which takes symmetric blocks; the rest through MatMulNBits (asymmetric).
     const symmetric = name.includes('.mlp.experts.');
     const original = ck.float32(name);
     const values = dequantizeInt4Rows(quantizeInt4Rows(original, n, k, blockSize, symmetric), n, k, blockSize);
@@ -67,13 +71,13 @@ function dequantizedCopy(src: string, dst: string, blockSize: number): string {
     return { name, dtype: 'F32', shape: info.shape, data: new Uint8Array(values.buffer) };
   });
   ck.close();
-  weightErrors[blockSize] = Math.sqrt(errSq / refSq);
+  weightErrors[key] = Math.sqrt(errSq / refSq);
   writeCheckpoint(dst, tensors);
   copyFileSync(join(src, 'config.json'), join(dst, 'config.json'));
   return dst;
 }
 
-describe('Kimi decoder int4 (MatMulNBits)', () => {
+describe('Kimi decoder int4 (MatMulNBits, per-expert or QMoE)', () => {
   let hf: string;
   let fp32Ref: DecoderReference;
   beforeAll(() => {
@@ -82,30 +86,36 @@ describe('Kimi decoder int4 (MatMulNBits)', () => {
   });
   afterAll(() => fp32Ref.close());
 
-  const errors: Record<number, number> = {};
-  // Hidden and expert width are 64: block 64 is one block per row (MLAS's 4-bit GEMM gives NaN there),
-  // block 32 two (MLAS path), block 16 a size MLAS does not pack.
-  const kernels = { 64: 'dequantize', 32: 'mlas-q4', 16: 'dequantize' } as const;
-  for (const blockSize of [64, 32, 16] as const) {
-    it(`block ${blockSize}: experts on the ${kernels[blockSize]} path equal the reference on dequantized weights; error vs fp32 bounded`, async () => {
-      const pkg = join(root, `pkg${blockSize}`);
-      await convertKimiVl(hf, pkg, { dtype: 'int4', blockSize, skipVision: true });
+  // Hidden and expert width are 64. Per-expert (the default) runs MatMulNBits; QMoE ('fused') runs
+  // MLAS's 4-bit GEMM where rows have two or more blocks (block 32) and dequantizes otherwise
+  // (block 64: one block per row, where that GEMM gives NaN).
+  const cases = [
+    { name: 'per-expert64', blockSize: 64, moe: undefined, kernel: 'per-expert' },
+    { name: 'per-expert16', blockSize: 16, moe: undefined, kernel: 'per-expert' },
+    { name: 'fused64', blockSize: 64, moe: 'fused', kernel: 'dequantize' },
+    { name: 'fused32', blockSize: 32, moe: 'fused', kernel: 'mlas-q4' },
+  ] as const;
+  for (const c of cases) {
+    it(`block ${c.blockSize}, experts on the ${c.kernel} path: equals the reference on dequantized weights; error vs fp32 bounded`, async () => {
+      const pkg = join(root, c.name);
+      await convertKimiVl(hf, pkg, { dtype: 'int4', blockSize: c.blockSize, moe: c.moe, skipVision: true });
       const dec = await KimiDecoder.open(pkg);
-      expect(dec.expertKernel).toBe(kernels[blockSize]);
-      const deqRef = new DecoderReference(dequantizedCopy(hf, join(root, `deq${blockSize}`), blockSize));
+      expect(dec.expertKernel).toBe(c.kernel);
+      const deqRef = new DecoderReference(dequantizedCopy(hf, join(root, `deq-${c.name}`), c.blockSize, c.name));
       try {
         const logits = await dec.prefill({ ids: IDS, logits: 'all' });
         expect(relErr(logits, deqRef.forward({ ids: IDS }), dec.vocab)).toBeLessThan(1e-4);
         const want = fp32Ref.forward({ ids: IDS });
-        errors[blockSize] = rmsErr(logits, want, dec.vocab);
+        const error = rmsErr(logits, want, dec.vocab);
+        logitErrors[c.name] = error;
         const top1 = want.filter((row, t) => argmax(row) === argmax(logits.subarray(t * dec.vocab, (t + 1) * dec.vocab))).length;
         console.log(
-          `int4 block ${blockSize}: weight RMS error ${weightErrors[blockSize].toFixed(4)}; logits vs fp32: RMS error ${errors[blockSize].toFixed(4)}, ` +
+          `int4 ${c.name}: weight RMS error ${weightErrors[c.name].toFixed(4)}; logits vs fp32: RMS error ${error.toFixed(4)}, ` +
             `max error / max |logit| ${relErr(logits, want, dec.vocab).toFixed(4)}, same top-1 token at ${top1}/${IDS.length} positions`,
         );
         // Random tiny weights are a worst case for 4 bits (Gaussian, no outlier structure, routing flips).
-        expect(weightErrors[blockSize]).toBeLessThan(0.15);
-        expect(errors[blockSize]).toBeLessThan(0.5);
+        expect(weightErrors[c.name]).toBeLessThan(0.15);
+        expect(error).toBeLessThan(0.5);
       } finally {
         deqRef.close();
         await dec.release();
@@ -115,7 +125,7 @@ describe('Kimi decoder int4 (MatMulNBits)', () => {
 
   it('the guard is needed: forcing the MLAS path on single-block rows gives NaN (onnxruntime 1.30)', async () => {
     // If an onnxruntime upgrade makes this fail, the guard in expert-kernel.ts can be relaxed.
-    const dec = await KimiDecoder.open(join(root, 'pkg64'), { expertKernel: 'mlas-q4' });
+    const dec = await KimiDecoder.open(join(root, 'fused64'), { expertKernel: 'mlas-q4' });
     try {
       expect((await dec.prefill({ ids: IDS, logits: 'all' })).some(Number.isNaN)).toBe(true);
     } finally {
@@ -123,7 +133,7 @@ describe('Kimi decoder int4 (MatMulNBits)', () => {
     }
   });
 
-  it('accuracy level 4 (int8 activations) stays close to float compute on the same int4 weights', async () => {
+  it('accuracy level 4 (int8 activations) adds less error than the 4-bit weights themselves', async () => {
     const open = async (accuracyLevel: number) => {
       const pkg = join(root, `acc${accuracyLevel}`);
       await convertKimiVl(hf, pkg, { dtype: 'int4', accuracyLevel, skipVision: true });
@@ -136,12 +146,14 @@ describe('Kimi decoder int4 (MatMulNBits)', () => {
     const fast = await open(4);
     const rows = Array.from({ length: IDS.length }, (_, t) => Float64Array.from(exact.subarray(t * 512, (t + 1) * 512)));
     const err = rmsErr(fast, rows, 512);
-    console.log(`int4 accuracy_level 4 vs 0: RMS logit difference ${err.toFixed(4)}`);
-    expect(err).toBeLessThan(0.1);
+    console.log(`int4 accuracy_level 4 vs 0: RMS logit difference ${err.toFixed(4)} (4-bit weights vs fp32: ${logitErrors['per-expert64'].toFixed(4)})`);
+    // Every matmul, experts included, quantizes its activations; on random tiny weights that flips some
+    // expert choices, so the bound is relative to the error int4 weights already cause.
+    expect(err).toBeLessThan(logitErrors['per-expert64']);
   });
 
   it('smaller blocks give a smaller weight error', () => {
-    expect(weightErrors[16]).toBeLessThan(weightErrors[32]);
-    expect(weightErrors[32]).toBeLessThan(weightErrors[64]);
+    expect(weightErrors['per-expert16']).toBeLessThan(weightErrors['per-expert64']);
+    expect(weightErrors['fused32']).toBeLessThan(weightErrors['fused64']);
   });
 });

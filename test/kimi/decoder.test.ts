@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertKimiVl } from '../../models/kimi/convert.ts';
+import type { MoeMode } from '../../models/kimi/decoder-graph.ts';
 import { KimiDecoder } from '../../models/kimi/decoder.ts';
 import { writeTinyCheckpoint, type TinyOptions } from './fixtures/tiny-checkpoint.ts';
 import { DecoderReference, relErr } from './reference/decoder-ref.ts';
@@ -17,7 +18,7 @@ const root = mkdtempSync(join(tmpdir(), 'kimi-decoder-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 
-async function setup(name: string, tiny: TinyOptions, dtype: 'fp32' | 'fp16' = 'fp32', moe?: 'fused' | 'dense', attention?: 'absorbed' | 'naive') {
+async function setup(name: string, tiny: TinyOptions, dtype: 'fp32' | 'fp16' = 'fp32', moe?: MoeMode, attention?: 'absorbed' | 'naive') {
   const hf = writeTinyCheckpoint(join(root, `${name}-hf`), tiny);
   const pkg = join(root, `${name}-${dtype}`);
   await convertKimiVl(hf, pkg, { dtype, skipVision: true, moe, attention });
@@ -146,17 +147,26 @@ describe('Kimi decoder routing variants', () => {
     expect(withBias).not.toEqual(withoutBias);
   });
 
-  const denseVariants: [string, TinyOptions, 'fp32' | 'fp16'][] = [
-    ['dense-MoE fp32 (standard ops only)', { seed: 11 }, 'fp32'],
-    ['fp16 weights (dense MoE), top-1', { seed: 3, numExpertsPerTok: 1, normTopkProb: false }, 'fp16'],
+  const moeVariants: [string, TinyOptions, 'fp32' | 'fp16', MoeMode][] = [
+    ['dense-MoE fp32 (standard ops only)', { seed: 11 }, 'fp32', 'dense'],
+    ['per-expert fp32 (one If branch per expert)', { seed: 11 }, 'fp32', 'per-expert'],
+    ['fp16 weights (dense MoE), top-1', { seed: 3, numExpertsPerTok: 1, normTopkProb: false }, 'fp16', 'dense'],
+    ['fp16 weights (per-expert, the fp16 default)', { seed: 5 }, 'fp16', 'per-expert'],
   ];
-  for (const [name, tiny, dtype] of denseVariants) {
-    it(`${name}: logits match the reference`, async () => {
-      const s = await setup(name.replace(/\W+/g, '_'), tiny, dtype, 'dense');
+  for (const [name, tiny, dtype, moe] of moeVariants) {
+    it(`${name}: logits match the reference; token-by-token decode equals one prefill`, async () => {
+      const s = await setup(name.replace(/\W+/g, '_'), tiny, dtype, moe);
       try {
         const logits = await s.dec.prefill({ ids: IDS, logits: 'all' });
         // fp16 storage rounds bf16 weights with 8 exponent bits into 5: tiny relative error expected.
         expect(relErr(logits, s.ref.forward({ ids: IDS }), s.dec.vocab)).toBeLessThan(dtype === 'fp16' ? 1e-3 : 1e-4);
+        s.dec.reset();
+        await s.dec.prefill({ ids: IDS.slice(0, 3) });
+        for (let t = 3; t < IDS.length; t++) {
+          const step = await s.dec.step(IDS[t]);
+          const full = logits.subarray(t * s.dec.vocab, (t + 1) * s.dec.vocab);
+          expect(Math.max(...step.map((v, j) => Math.abs(v - full[j])))).toBeLessThan(1e-4 * Math.max(...full.map(Math.abs)));
+        }
       } finally {
         await s.dec.release();
         s.ref.close();
