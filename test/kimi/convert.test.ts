@@ -89,6 +89,12 @@ describe('deskpilot model convert', () => {
       expect(r.err).toMatch(/--dtype must be fp32, fp16 or int4 \(got "int3"\)/);
     });
 
+    it('an unknown MoE mode', async () => {
+      const r = await runCli([hf, join(root, 'x'), '--moe', 'sparse']);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/--moe must be per-expert, fused, dense \(got "sparse"\)/);
+    });
+
     it('an output folder equal to the checkpoint folder', async () => {
       const r = await runCli([hf, hf]);
       expect(r.code).toBe(2);

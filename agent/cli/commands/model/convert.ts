@@ -1,5 +1,5 @@
 /**
- * deskpilot model convert <hf-dir> <out-dir> [--dtype fp32|fp16|int4] [--block-size N] [--text-only]
+ * deskpilot model convert <hf-dir> <out-dir> [--dtype fp32|fp16|int4] [--block-size N] [--moe MODE] [--text-only]
  * Converts a Hugging Face Kimi-VL checkpoint into a runtime package (models/kimi/convert.ts).
  * Exit 0 on success, 2 on bad usage or a checkpoint/config the converter refuses.
  */
@@ -7,16 +7,21 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../../../models/kimi/config.ts';
 import { convertKimiVl } from '../../../../models/kimi/convert.ts';
+import type { MoeMode } from '../../../../models/kimi/decoder-graph.ts';
 import type { WeightDtype } from '../../../../models/kimi/quantize-linear.ts';
 import { UsageError } from '../../usage.ts';
 
-const USAGE = 'usage: deskpilot model convert <hf-dir> <out-dir> [--dtype fp32|fp16|int4] [--block-size 16|32|64|128] [--accuracy-level 0|4] [--text-only]';
+const USAGE =
+  'usage: deskpilot model convert <hf-dir> <out-dir> [--dtype fp32|fp16|int4] [--block-size 16|32|64|128] [--accuracy-level 0|4] [--moe per-expert|fused|dense] [--text-only]';
+const MOE_MODES: readonly MoeMode[] = ['per-expert', 'fused', 'dense'];
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(
       `${USAGE}\n  default dtype int4 (4-bit experts/projections in blocks of 64, float norms/router/embeddings)\n` +
         '  --accuracy-level 4: int4 matmuls with int8 activations (faster on CPU, slightly less exact)\n' +
+        '  --moe: how routed experts run; per-expert (default for int4/fp16: only chosen experts, least memory), fused\n' +
+        '    (onnxruntime MoE/QMoE kernels; default for fp32), dense (all experts, standard ops only)\n' +
         '  --text-only: skip the vision tower\n',
     );
     return 0;
@@ -26,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   let blockSize = 64;
   let textOnly = false;
   let accuracyLevel = 0;
+  let moe: MoeMode | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--dtype') {
@@ -40,6 +46,10 @@ export async function run(argv: string[]): Promise<number> {
       const v = Number(argv[++i]);
       if (![0, 1, 2, 3, 4].includes(v)) throw new UsageError(`--accuracy-level must be 0..4 (got ${JSON.stringify(argv[i])})`);
       accuracyLevel = v;
+    } else if (a === '--moe') {
+      const v = argv[++i] as MoeMode;
+      if (!MOE_MODES.includes(v)) throw new UsageError(`--moe must be ${MOE_MODES.join(', ')} (got ${JSON.stringify(v)})`);
+      moe = v;
     } else if (a === '--text-only') {
       textOnly = true;
     } else if (a.startsWith('-')) {
@@ -59,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
       dtype,
       blockSize,
       accuracyLevel,
+      moe,
       skipVision: textOnly,
       onProgress: (msg) => process.stderr.write(`[convert ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`),
     });
