@@ -4,14 +4,22 @@
  * - the user taking over: input the agent did not send, which pauses the run.
  * An event is the user's when it comes from a real device (not an XTEST one, which is how the agent
  * injects input), or when it arrives while the agent is not executing an action. The second rule is what
- * lets tests on a virtual display, where every injected event is XTEST, act as the user.
+ * lets tests on a virtual display, where every injected event is XTEST, act as the user. The stop
+ * chord counts from any source.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { EventEmitter } from 'node:events';
 
-/** How long after an action ends its own events may still trickle in. */
-const AGENT_GRACE_MS = 150;
+/**
+ * How long after an action ends its own (XTEST) events may still arrive. xinput's output reaches us
+ * through a pipe and this process's event loop, which on a loaded machine lag by hundreds of
+ * milliseconds; 150 ms was seen to take the agent's own click for the user's and pause the run again
+ * right after a resume. Only XTEST input is judged by timing (real devices are always the user's),
+ * so the cost of a long window is that synthetic input (xdotool, a VNC server) in that second after
+ * an agent action does not pause the run.
+ */
+const AGENT_GRACE_MS = 1500;
 
 const MODIFIER_ALIASES: Record<string, string> = {
   control_l: 'ctrl', control_r: 'ctrl', alt_l: 'alt', alt_r: 'alt', meta_l: 'alt', meta_r: 'alt',
@@ -140,7 +148,8 @@ export class InputWatcher extends EventEmitter<InputWatcherEvents> {
       const name = this.keymap.get(event.detail) ?? `keycode${event.detail}`;
       if (event.type === 'key_release') {
         this.held.delete(name);
-      } else if (users) {
+      } else {
+        // The chord stops the run whoever pressed it: it must never be lost to the timing rule above.
         this.held.add(name);
         const held = [...this.held].sort();
         if (this.chord.every((k) => held.includes(k))) {
