@@ -136,18 +136,24 @@ async function moeModes(dir: string): Promise<void> {
   console.log(`  per-expert decode step ${base.step.toFixed(0)} ms for these 2 layers + lm_head`);
 }
 
-/** Milliseconds for one prefill of `ids` and per decode step after it, after a short warm-up. */
+/**
+ * Milliseconds for one prefill of `ids` and per decode step after it. Warm-up runs the same prefill
+ * and `warmup` decode steps first: per-expert graphs pay a one-time cost the first time each expert's
+ * branch sees a new shape, which a long-running process pays once.
+ */
 async function timeDecoder(pkg: string, ids: number[], steps: number, warmup: number): Promise<{ prefill: number; step: number; kvWidth: number }> {
   const { KimiDecoder } = await import('../../models/kimi/decoder.ts');
-  const dec = await KimiDecoder.open(pkg, { capacity: ids.length + steps });
+  const dec = await KimiDecoder.open(pkg, { capacity: ids.length + warmup + steps });
   try {
-    await dec.prefill({ ids: ids.slice(0, warmup) });
+    await dec.prefill({ ids });
+    for (let i = 0; i < warmup; i++) await dec.step(i + 1);
     dec.reset();
     let t0 = performance.now();
     await dec.prefill({ ids });
     const prefill = performance.now() - t0;
+    for (let i = 0; i < warmup; i++) await dec.step(i + 1);
     t0 = performance.now();
-    for (let i = 0; i < steps; i++) await dec.step(i + 1);
+    for (let i = 0; i < steps; i++) await dec.step(i + 100);
     return { prefill, step: (performance.now() - t0) / steps, kvWidth: dec.kvWidth };
   } finally {
     await dec.release();

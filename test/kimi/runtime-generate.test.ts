@@ -200,5 +200,10 @@ describe('generation loop on a tiny package', () => {
     expect(ids.filter((id) => id === tok.imEndId)).toHaveLength(2); // the system turn's and the user turn's own
     expect(ids).not.toContain(pad);
     expect(tok.decode(ids)).toContain(hostile);
+    // Text that looks like the runtime's own private-use sentinels is just text too.
+    const lookalike = 'a\uE0000\uE001b \uE0001';
+    const { prompt: plain } = await engine.prepare({ messages: [{ role: 'user', content: 'first' }, { role: 'assistant', content: 'x' }, { role: 'user', content: lookalike }] });
+    expect(tok.decode(Array.from(plain.ids))).toContain(lookalike);
+    expect(tok.decode(Array.from(plain.ids))).toContain('first');
   });
 });
