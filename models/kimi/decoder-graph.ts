@@ -26,9 +26,9 @@
  * routed_scaling_factor. Routed experts run one of three ways (option `moe`):
  * - 'per-expert' (default for int4 and fp16): each expert is an If node whose branch runs only when
  *   a token chose it: gather those tokens' rows, gate/up and down projections (MatMulNBits for
- *   int4), SwiGLU, weight, and ScatterND-add into the running sum. For one real-width int4 layer it
- *   measured 3.5x faster per decode step than QMoE's fastest path and holds a quarter of the memory
- *   (onnxruntime 1.30's CPU QMoE keeps an unpacked byte per weight; MatMulNBits keeps its 4 bits).
+ *   int4), SwiGLU, weight, and ScatterND-add into the running sum. At the real widths it decodes as
+ *   fast as QMoE's fastest path with 1/1.8 of the memory (test/bench/kimi-runtime.bench.ts):
+ *   onnxruntime 1.30's CPU QMoE keeps an unpacked byte per weight, MatMulNBits keeps its 4 bits.
  * - 'fused' (default for fp32): the com.microsoft MoE (fp32) / QMoE (symmetric 4-bit) kernel,
  *   which runs only the chosen experts. It applies softmax + top-k to its router input, so it is
  *   fed log(weight) at the chosen experts and -1e30 elsewhere: softmax then returns exactly
