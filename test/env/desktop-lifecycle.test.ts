@@ -1,8 +1,19 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DesktopEnvironment } from '../../agent/env/desktop/environment.ts';
 import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
+
+const VIRTUAL_DISPLAY = new URL('../../agent/env/desktop/virtual-display.ts', import.meta.url).href;
+
+/** Pids of processes whose command line matches `pattern`. */
+function pgrep(pattern: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
 
 /** Driver processes this test process started. */
 function childDriverPids(): number[] {
@@ -54,6 +65,22 @@ describe('DesktopEnvironment lifecycle', () => {
     expect(result).toMatchObject({ ok: false, error: expect.stringMatching(new RegExp(`driver for display ${a.display} exited`)) });
     await expect(envA.observe()).rejects.toThrow(/is the X server still running/);
     expect((await envB.observe()).pointer).toEqual({ x: 650, y: 450 });
+  });
+
+  it('a process killed with SIGKILL takes its virtual display with it', async () => {
+    const owner = spawn(
+      process.execPath,
+      ['--import', 'tsx', '-e', `import('${VIRTUAL_DISPLAY}').then(async (m) => { const vd = await m.startVirtualDisplay(); console.log(vd.display); setInterval(() => {}, 1000); })`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const display = await new Promise<string>((resolve, reject) => {
+      owner.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
+      owner.once('exit', (code) => reject(new Error(`the display owner exited (${code})`)));
+    });
+    const servers = () => pgrep(`^Xvfb ${display} `);
+    expect(servers()).toHaveLength(1);
+    owner.kill('SIGKILL');
+    await expect.poll(servers, { timeout: 10_000 }).toHaveLength(0);
   });
 
   it('refuses a missing display with a message that says what to do', () => {

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -52,6 +52,18 @@ async function waitForWindowManager(env: NodeJS.ProcessEnv, wm: ChildProcess, ti
 
 const SIZE = /^\d+x\d+$/;
 
+/**
+ * Spawns a process that the kernel kills when this one dies, however it dies (setpriv's parent-death
+ * signal; Linux). A crashed or SIGKILLed agent then leaves no X server behind, and the apps on it
+ * lose their display and exit too. Without setpriv it is a plain spawn.
+ */
+function spawnTied(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+  if (!HAS_SETPRIV) return spawn(command, args, { stdio: 'ignore', ...options });
+  return spawn('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], { stdio: 'ignore', ...options });
+}
+
+const HAS_SETPRIV = process.platform === 'linux' && spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
+
 /** Starts Xvfb (and openbox) on a free display number; retries when another process races for it. */
 export async function startVirtualDisplay(options: VirtualDisplayOptions = {}): Promise<VirtualDisplay> {
   const size = options.size ?? '1280x800';
@@ -64,7 +76,7 @@ export async function startVirtualDisplay(options: VirtualDisplayOptions = {}): 
     if (!isFree(n)) continue;
     const args = [`:${n}`, '-nolisten', 'tcp', '-noreset'];
     screens.forEach((s, i) => args.push('-screen', String(i), `${s}x24`));
-    const xvfb = spawn('Xvfb', args, { stdio: 'ignore', detached: false });
+    const xvfb = spawnTied('Xvfb', args);
     try {
       await waitForSocket(n, xvfb, 10_000);
     } catch {
@@ -75,7 +87,7 @@ export async function startVirtualDisplay(options: VirtualDisplayOptions = {}): 
     const env = { ...process.env, DISPLAY: display };
     let wm: ChildProcess | undefined;
     if (options.windowManager ?? true) {
-      wm = spawn('openbox', ['--sm-disable'], { stdio: 'ignore', env });
+      wm = spawnTied('openbox', ['--sm-disable'], { env });
       await waitForWindowManager(env, wm, 5000);
     }
     return {
