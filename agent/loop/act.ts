@@ -2,6 +2,7 @@
  * Runs one step's actions in order: map to screen, review (allow / confirm / deny), execute. A denied or
  * failed action stops the rest of the step (later actions usually depend on it) and is told to the model.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isTerminal, type ModelAction, type ScreenAction } from '../actions/types.ts';
 import type { Environment, Observation } from '../env/types.ts';
 import type { ActionContext, SafetyVerdict } from '../safety/types.ts';
@@ -33,6 +34,13 @@ export interface ActOutcome {
   executed: boolean;
   executeMs: number;
 }
+
+/**
+ * Pause between the actions of one reply, as pyautogui.PAUSE (0.1 s) gives the code these models
+ * were trained on: the app gets a moment to react, e.g. to move focus after a click before the keys
+ * that follow it arrive.
+ */
+export const PAUSE_BETWEEN_ACTIONS_MS = 100;
 
 export function describeAction(action: ScreenAction): string {
   const at = 'at' in action && action.at ? ` at (${Math.round(action.at.x)}, ${Math.round(action.at.y)})` : '';
@@ -86,6 +94,7 @@ export async function act(input: ActInput): Promise<ActOutcome> {
       out.terminal = screen;
       break;
     }
+    if (out.executed) await sleep(PAUSE_BETWEEN_ACTIONS_MS);
     throwIfStopped(input.signal);
     const { run, verdict } = await decide(input, screen, recorded);
     if (!run) {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBackend } from '../../agent/backends/open.ts';
 import { DesktopEnvironment } from '../../agent/env/desktop/environment.ts';
 import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
+import { PAUSE_BETWEEN_ACTIONS_MS } from '../../agent/loop/act.ts';
 import { defaultParts } from '../../agent/loop/default-parts.ts';
 import type { LoopEvent } from '../../agent/loop/events.ts';
 import { PauseControl } from '../../agent/loop/pause.ts';
@@ -61,6 +62,17 @@ async function run(replies: string[], extra: Partial<RunAgentOptions> & { delayM
 }
 
 describe('runAgent', () => {
+  it('pauses 0.1 s between the actions of one reply, as pyautogui does', async () => {
+    const starts: number[] = [];
+    const timed: typeof environment = Object.assign(Object.create(environment) as typeof environment, {
+      execute: (...args: Parameters<typeof environment.execute>) => (starts.push(performance.now()), environment.execute(...args)),
+    });
+    const { outcome } = await run(['```python\npyautogui.click(10, 10)\npyautogui.moveTo(30, 30)\npyautogui.press("a")\n```', 'DONE'], { environment: timed });
+    expect(outcome.status).toBe('success');
+    expect(starts).toHaveLength(3);
+    for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(PAUSE_BETWEEN_ACTIONS_MS);
+  });
+
   it('refuses a reply with forbidden code, executes none of it, tells the model, and carries on', async () => {
     const marker = join(root, 'pwned');
     const { outcome, prompts, trace } = await run([
