@@ -1,9 +1,10 @@
 /**
  * Which onnxruntime kernel path runs a package's routed experts, and switching it on.
  *
- * Packages converted with moe 'fused' and int4 use QMoE, whose CPU kernel (int4 experts) has two paths, fixed when the kernel is built at session
- * creation by the environment variable ORT_USE_MLAS_Q4_GEMM_MOE: by default it dequantizes each
- * chosen expert to float on every call; with "1" it prepacks all experts once for MLAS's 4-bit GEMM.
+ * Packages converted with moe 'fused' and int4 use QMoE. Its CPU kernel has two paths, fixed when
+ * the kernel is built at session creation by the environment variable ORT_USE_MLAS_Q4_GEMM_MOE: by
+ * default it dequantizes each chosen expert to float on every call; with "1" it prepacks all
+ * experts once for MLAS's 4-bit GEMM.
  * At the real widths (hidden 2048, experts of 1408, top-6) the MLAS path measured 8x (block 64) to
  * 100x (block 128) faster with the same outputs to 1.3e-6 relative. But with onnxruntime 1.30 it
  * returns NaN when an expert matrix row is a single quantization block (K == block size), so it is

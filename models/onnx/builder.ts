@@ -157,25 +157,22 @@ export class GraphBuilder {
 
   /** A shared int64 constant (e.g. axes, shapes); scalars when dims is []. */
   int64(values: readonly number[], dims: readonly number[] = [values.length]): string {
-    const key = `i64:${dims}:${values}`;
-    let n = this.constCache.get(key);
-    if (!n) {
-      n = this.fresh('const_i64');
-      this.names.used.delete(n);
-      this.initializer(n, 'int64', dims, BigInt64Array.from(values, (v) => BigInt(v)));
-      this.constCache.set(key, n);
-    }
-    return n;
+    return this.constant('int64', values, dims, () => BigInt64Array.from(values, (v) => BigInt(v)));
   }
 
   /** A shared float32 constant; scalars when dims is []. */
   float32(values: readonly number[], dims: readonly number[] = [values.length]): string {
-    const key = `f32:${dims}:${values}`;
+    return this.constant('float32', values, dims, () => Float32Array.from(values));
+  }
+
+  /** One initializer per distinct (type, dims, values), reused by every later request. */
+  private constant(type: 'int64' | 'float32', values: readonly number[], dims: readonly number[], data: () => TypedData): string {
+    const key = `${type}:${dims}:${values}`;
     let n = this.constCache.get(key);
     if (!n) {
-      n = this.fresh('const_f32');
+      n = this.fresh(type === 'int64' ? 'const_i64' : 'const_f32');
       this.names.used.delete(n);
-      this.initializer(n, 'float32', dims, Float32Array.from(values));
+      this.initializer(n, type, dims, data());
       this.constCache.set(key, n);
     }
     return n;

@@ -4,17 +4,11 @@
  * driver, never the agent: the X client library exits the process on a lost connection.
  */
 import type { MouseButton } from '../../actions/types.ts';
+import type { DisplayInfo } from '../types.ts';
 import type { GrabMethod } from './grabbers.ts';
 
-export interface MonitorGeometry {
-  name: string;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  scaleFactor: number;
-  primary: boolean;
-}
+/** A monitor as the driver reports it: a display's geometry, named by the X server, before ids are given. */
+export type MonitorGeometry = Omit<DisplayInfo, 'id' | 'name'> & { name: string };
 
 export type DriverRequest =
   | { op: 'info' }

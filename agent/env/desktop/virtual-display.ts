@@ -58,11 +58,13 @@ const SIZE = /^\d+x\d+$/;
  * lose their display and exit too. Without setpriv it is a plain spawn.
  */
 function spawnTied(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
-  if (!HAS_SETPRIV) return spawn(command, args, { stdio: 'ignore', ...options });
+  hasSetpriv ??= process.platform === 'linux' && spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!hasSetpriv) return spawn(command, args, { stdio: 'ignore', ...options });
   return spawn('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], { stdio: 'ignore', ...options });
 }
 
-const HAS_SETPRIV = process.platform === 'linux' && spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
+/** Whether setpriv is here; looked up on the first spawn, not when this module loads. */
+let hasSetpriv: boolean | undefined;
 
 /** Starts Xvfb (and openbox) on a free display number; retries when another process races for it. */
 export async function startVirtualDisplay(options: VirtualDisplayOptions = {}): Promise<VirtualDisplay> {
