@@ -216,6 +216,9 @@ describe('DesktopEnvironment on Xvfb with a real Chromium window', () => {
   });
 
   it('settles: reports a change after typing and a quiet screen without one', async () => {
+    // Type into the textarea, not wherever the earlier tests' keys (F6, Tab...) left the focus.
+    await run({ kind: 'click', at: at(200, 370), button: 'left', clicks: 1 });
+    await settled();
     const before = await env.observe();
     await run({ kind: 'type', text: 'settle me' });
     const changed = await env.settle(before, { quietMs: 250, maxMs: 5000 });
