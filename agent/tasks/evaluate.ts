@@ -20,6 +20,12 @@ export interface Evaluation {
 const asList = <T>(x: T | T[] | undefined, n: number): (T | undefined)[] =>
   x === undefined ? Array.from({ length: n }, () => undefined) : Array.isArray(x) ? x : [x];
 
+const SHOWN_CHARS = 300;
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}… (${text.length} chars)` : text;
+}
+
 async function get(ctx: GetterContext, config: Record<string, unknown> | null | undefined): Promise<unknown> {
   if (config === null || config === undefined) return undefined;
   const getter = GETTERS[String(config.type)];
@@ -42,7 +48,8 @@ async function scoreOne(ctx: GetterContext, func: string, result: unknown, expec
   }
   const expectedState = await get(ctx, expected as Record<string, unknown> | null);
   const score = Number(await metric(resultState, expectedState, (options ?? {}) as Record<string, unknown>));
-  notes.push(`${func} -> ${score}`);
+  // Below full marks the log says what was compared, so a 0 can be understood without a rerun.
+  notes.push(score === 1 ? `${func} -> 1` : `${func} -> ${score} (result ${shown(resultState)}; expected ${shown(expectedState)})`);
   return score;
 }
 

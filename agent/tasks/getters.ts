@@ -6,6 +6,7 @@
 import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { pageTargets } from './chrome-pages.ts';
 import { fetchToFile } from './download.ts';
 import type { TaskEnv } from './env.ts';
 import { hostPath, type PlaceholderValues } from './placeholders.ts';
@@ -98,19 +99,6 @@ function readJsonFile(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 }
 
-interface DevtoolsTarget {
-  type: string;
-  url: string;
-  title: string;
-}
-
-/** The DevTools target list; Chromium lists the most recently active tab first. */
-async function pageTargets(ctx: GetterContext): Promise<DevtoolsTarget[]> {
-  const response = await fetch(`http://127.0.0.1:${ctx.env.chromePort}/json/list`, { signal: AbortSignal.timeout(5000) });
-  const targets = (await response.json()) as DevtoolsTarget[];
-  return targets.filter((t) => t.type === 'page');
-}
-
 async function pageGlobal(ctx: GetterContext, config: Config): Promise<unknown> {
   const name = String(config.name);
   const match = config.url_contains === undefined ? undefined : String(config.url_contains);
@@ -146,11 +134,11 @@ export const GETTERS: Record<string, Getter> = {
   },
   // Live tabs over the environment's DevTools port.
   active_tab_info: async (ctx) => {
-    const [first] = await pageTargets(ctx);
+    const [first] = await pageTargets(ctx.env.chromePort);
     return first ? { title: first.title, url: first.url } : null;
   },
-  active_url_from_accessTree: async (ctx) => (await pageTargets(ctx))[0]?.url ?? null,
-  open_tabs_info: async (ctx) => (await pageTargets(ctx)).map((t) => ({ title: t.title, url: t.url })),
+  active_url_from_accessTree: async (ctx) => (await pageTargets(ctx.env.chromePort))[0]?.url ?? null,
+  open_tabs_info: async (ctx) => (await pageTargets(ctx.env.chromePort)).map((t) => ({ title: t.title, url: t.url })),
   page_global: pageGlobal,
 };
 

@@ -7,6 +7,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForChromePages } from './chrome-pages.ts';
 import { TaskEnv } from './env.ts';
 import { evaluate } from './evaluate.ts';
 import type { LoadedTask } from './load.ts';
@@ -35,6 +36,17 @@ export interface TaskRunOptions {
 export interface TaskResult {
   score?: number;
   failure?: string;
+}
+
+const CHROME_LOAD_WAIT_MS = 30_000;
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+/** Before the first screenshot: the pages of a Chromium that setup started have loaded. */
+async function waitForApps(env: TaskEnv, log: (line: string) => void, signal: AbortSignal): Promise<void> {
+  if (!env.isRunning('chromium')) return;
+  const start = Date.now();
+  if (await waitForChromePages(env.chromePort, CHROME_LOAD_WAIT_MS, signal)) log(`Chromium's pages loaded after ${seconds(Date.now() - start)} s`);
+  else log(`Chromium's pages had not all loaded ${CHROME_LOAD_WAIT_MS / 1000} s after setup; starting anyway`);
 }
 
 function prepareTaskDir(dir: string): void {
@@ -79,9 +91,12 @@ export async function runTask(task: LoadedTask, options: TaskRunOptions): Promis
         );
         await runSteps(task.task.config, ctx, 'config');
         const prepared = await preparing;
+        await waitForApps(env, log, controller.signal);
         const quietMs = options.settleMs ?? 1500;
         const maxMs = options.settleMaxMs ?? 20_000;
-        if (!(await prepared.waitUntilQuiet(quietMs, maxMs, controller.signal))) log(`the screen was still changing ${maxMs / 1000} s after setup; starting anyway`);
+        const settleStart = Date.now();
+        if (await prepared.waitUntilQuiet(quietMs, maxMs, controller.signal)) log(`screen still for ${quietMs / 1000} s after ${seconds(Date.now() - settleStart)} s`);
+        else log(`the screen was still changing ${maxMs / 1000} s after setup; starting anyway`);
         const end = await prepared.run(controller.signal);
         if (controller.signal.aborted) throw new Error(String(controller.signal.reason));
         if (end.status === 'error') throw new Error(`the agent failed: ${end.message ?? 'unknown error'}`);

@@ -88,7 +88,11 @@ describe('scoring (OSWorld evaluate semantics)', () => {
     const list = (conj: 'and' | 'or', a: string, b: string) =>
       ev({ func: ['exact_match', diff.func], conj, result: [{ type: 'rule', rules: a }, diff.result], expected: [rule(b), diff.expected] });
     expect((await evaluate(list('and', 'a', 'a'), ctx, false)).score).toBeCloseTo((1 + 0.5) / 2, 12);
-    expect((await evaluate(list('and', 'a', 'b'), ctx, false)).score).toBe(0);
+    const mismatch = await evaluate(list('and', 'a', 'b'), ctx, false);
+    expect(mismatch.score).toBe(0);
+    // A score below 1 says what was compared; full marks stay short.
+    expect(mismatch.notes).toEqual(['exact_match -> 0 (result "a"; expected {"expected":"b"})']);
+    expect((await evaluate(list('or', 'a', 'a'), ctx, false)).notes).toEqual(['exact_match -> 1']);
     expect((await evaluate(list('or', 'a', 'b'), ctx, false)).score).toBeCloseTo(0.5, 12);
     expect((await evaluate(list('or', 'a', 'a'), ctx, false)).score).toBe(1);
   });
