@@ -1,6 +1,6 @@
 /**
  * One task environment: its own Xvfb display with openbox, a scratch folder standing in for the VM
- * user's home, a cache folder for getter output, and its own Chromium DevTools port. Everything it
+ * user's home, a temporary folder, a cache folder for getter output, and its own Chromium DevTools port. Everything it
  * starts runs in its own process group and is killed by dispose(), so nothing outlives the task.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -53,6 +53,10 @@ export class TaskEnv {
     const cacheDir = join(root, 'cache');
     for (const dir of ['Desktop', 'Documents', 'Downloads', '.config', '.cache', '.local/share']) mkdirSync(join(home, dir), { recursive: true });
     mkdirSync(cacheDir, { recursive: true });
+    // The apps' own temporary files (Chromium's singleton socket folder, editors' backups) go here,
+    // so they leave with the environment instead of piling up in /tmp.
+    const tempDir = join(root, 'tmp');
+    mkdirSync(tempDir);
     let display: VirtualDisplay;
     try {
       // The window manager is started below with the task's environment: apps launched from its
@@ -66,6 +70,7 @@ export class TaskEnv {
       ...process.env,
       DISPLAY: display.display,
       HOME: home,
+      TMPDIR: tempDir,
       XDG_CONFIG_HOME: join(home, '.config'),
       XDG_CACHE_HOME: join(home, '.cache'),
       XDG_DATA_HOME: join(home, '.local/share'),

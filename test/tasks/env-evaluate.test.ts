@@ -36,6 +36,15 @@ describe('task environment and setup steps', () => {
     expect(readFileSync(join(env.home, 'Desktop', 'a.txt'), 'utf8')).toBe('hi\n');
   });
 
+  it('keeps the apps\' temporary files in the environment, and takes them away on dispose', async () => {
+    const other = await TaskEnv.create();
+    const made = (await other.run({ shell: 'mktemp' })).stdout.trim();
+    expect(made.startsWith(join(other.root, 'tmp') + '/')).toBe(true);
+    await other.dispose();
+    expect(existsSync(made)).toBe(false);
+    expect(existsSync(other.root)).toBe(false);
+  }, 60_000);
+
   it('execute retries until its condition holds, saves stdout for cache_file, and fails clearly when it never holds', async () => {
     await runSteps([step('execute', { command: 'n=$(cat ~/n 2>/dev/null || echo 0); echo $((n+1)) > ~/n; cat ~/n', shell: true, until: { stdout: '3' }, stdout: 'count.txt' })], ctx, 'config');
     expect(readFileSync(join(env.cacheDir, 'count.txt'), 'utf8')).toBe('3\n');

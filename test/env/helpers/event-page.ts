@@ -76,8 +76,10 @@ export async function waitForEvent(page: Page, type: string, timeoutMs = 5000): 
 }
 
 /**
- * Finds where the page's client area sits on screen: moves the real pointer to a point the window
- * metrics say is inside the pad, and reads the client coordinates the page reports for it.
+ * Finds where the page's client area sits on screen: moves the real pointer to points the window
+ * metrics say are inside the pad, and reads the client coordinates the page reports for them.
+ * Chromium also sends mousemoves of its own (a window mapped or laid out under a resting pointer),
+ * so one reading can be stale: two moves must agree on the origin before it is trusted.
  */
 export async function calibrate(page: Page, move: (p: { x: number; y: number }) => Promise<unknown>): Promise<{ x: number; y: number }> {
   const guess = await page.evaluate(() => {
@@ -85,9 +87,19 @@ export async function calibrate(page: Page, move: (p: { x: number; y: number }) 
     const w = globalThis as unknown as { screenX: number; screenY: number; outerWidth: number; innerWidth: number; outerHeight: number; innerHeight: number };
     return { x: w.screenX + (w.outerWidth - w.innerWidth) / 2, y: w.screenY + w.outerHeight - w.innerHeight };
   });
-  const target = { x: Math.round(guess.x + 300), y: Math.round(guess.y + 150) };
-  await takeEvents(page);
-  await move(target);
-  const moved = (await waitForEvent(page, 'mousemove')).filter((e) => e.type === 'mousemove').pop()!;
-  return { x: target.x - moved.x, y: target.y - moved.y };
+  const originSeenAt = async (target: { x: number; y: number }) => {
+    await takeEvents(page);
+    await move(target);
+    const moved = (await waitForEvent(page, 'mousemove')).filter((e) => e.type === 'mousemove').pop()!;
+    return { x: target.x - moved.x, y: target.y - moved.y };
+  };
+  const readings: { x: number; y: number }[] = [];
+  for (let i = 0; i < 10; i++) {
+    const target = { x: Math.round(guess.x + 300 + 20 * (i % 2)), y: Math.round(guess.y + 150 + 10 * (i % 2)) };
+    const origin = await originSeenAt(target);
+    const last = readings.at(-1);
+    if (last && last.x === origin.x && last.y === origin.y) return origin;
+    readings.push(origin);
+  }
+  throw new Error(`calibration never settled: consecutive moves gave page origins ${JSON.stringify(readings)}`);
 }
