@@ -13,8 +13,8 @@ export interface DevtoolsTarget {
 }
 
 /** The page targets; Chromium lists the most recently active tab first. */
-export async function pageTargets(port: number, timeoutMs = 5000): Promise<DevtoolsTarget[]> {
-  const response = await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(timeoutMs) });
+export async function pageTargets(port: number): Promise<DevtoolsTarget[]> {
+  const response = await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(5000) });
   const targets = (await response.json()) as DevtoolsTarget[];
   return targets.filter((t) => t.type === 'page');
 }

@@ -1,7 +1,8 @@
 /**
  * One task environment: its own Xvfb display with openbox, a scratch folder standing in for the VM
- * user's home, a temporary folder, a cache folder for getter output, and its own Chromium DevTools port. Everything it
- * starts runs in its own process group and is killed by dispose(), so nothing outlives the task.
+ * user's home, a temporary folder, a cache folder for getter output, and its own Chromium DevTools
+ * port. Everything it starts runs in its own process group and is killed by dispose(), so nothing
+ * outlives the task.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
