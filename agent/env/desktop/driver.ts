@@ -22,7 +22,7 @@ providerRegistry.getMouse().setMouseDelay(0);
 const BUTTONS = { left: Button.LEFT, right: Button.RIGHT, middle: Button.MIDDLE } as const;
 /**
  * Between the clicks of a double or triple click. Sent back to back, Chromium on Xvfb missed the
- * second click of 16 in 280 double clicks (probes of 50-60 each, some under CPU load); with 20-30 ms
+ * second click of 16 in 290 double clicks (probes of 50-60 each, some under CPU load); with 20-30 ms
  * between clicks it missed none of 320 double and 60 triple clicks. Apps count clicks that come
  * within 400-500 ms, so the gap leaves a wide margin.
  */
