@@ -1,7 +1,8 @@
 /**
- * The environment's Chromium seen through its DevTools port: the open tabs, and a wait until every
- * tab has loaded. A window that is mapped but still blank looks just as still as a finished page, so
- * waiting for the screen to settle is not enough on a slow start (cold disk, busy CPU).
+ * The environment's Chromium seen through its DevTools port: connecting, the open tabs, and a wait
+ * until every tab has loaded. A window that is mapped but still blank looks just as still as a
+ * finished page, so waiting for the screen to settle is not enough on a slow start (cold disk, busy
+ * CPU).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser } from 'playwright-core';
@@ -19,15 +20,22 @@ export async function pageTargets(port: number): Promise<DevtoolsTarget[]> {
   return targets.filter((t) => t.type === 'page');
 }
 
-async function connect(port: number, deadline: number, signal: AbortSignal): Promise<Browser | undefined> {
-  while (Date.now() < deadline && !signal.aborted) {
+/**
+ * Connects over CDP, retrying while Chromium starts; after timeoutMs (or an abort) it throws with
+ * the last reason.
+ */
+export async function connectChromium(port: number, timeoutMs: number, signal?: AbortSignal): Promise<Browser> {
+  const deadline = Date.now() + timeoutMs;
+  let last = `no answer within ${timeoutMs / 1000} s`;
+  while (Date.now() < deadline && !signal?.aborted) {
     try {
       return await chromium.connectOverCDP(`http://127.0.0.1:${port}`, { timeout: Math.max(1000, Math.min(5000, deadline - Date.now())) });
-    } catch {
-      await sleep(250);
+    } catch (error) {
+      last = (error as Error).message.split('\n')[0];
+      await sleep(300);
     }
   }
-  return undefined;
+  throw new Error(`cannot reach Chromium's DevTools port ${port}: ${last}`);
 }
 
 /**
@@ -51,7 +59,7 @@ async function allLoaded(port: number, browser: Browser): Promise<boolean> {
  */
 export async function waitForChromePages(port: number, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  const browser = await connect(port, deadline, signal);
+  const browser = await connectChromium(port, timeoutMs, signal).catch(() => undefined);
   if (!browser) return false;
   try {
     let streak = 0;

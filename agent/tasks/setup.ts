@@ -6,8 +6,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { OPEN_WITH, chromiumArgs, resolveCommand, type ResolvedCommand } from './apps.ts';
+import { connectChromium } from './chrome-pages.ts';
 import { fetchToFile } from './download.ts';
 import { compareUrls } from './metrics/urls.ts';
 import type { TaskEnv } from './env.ts';
@@ -137,17 +138,11 @@ async function writeCache(ctx: SetupContext, name: string, text: string): Promis
 
 async function connectChrome(ctx: SetupContext): Promise<Browser> {
   if (!ctx.env.isRunning('chromium')) ctx.env.launch(['chromium', ...chromiumArgs([], ctx.env)], 'chromium');
-  const deadline = Date.now() + 20_000;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      return await chromium.connectOverCDP(`http://127.0.0.1:${ctx.env.chromePort}`, { timeout: 5000 });
-    } catch (error) {
-      last = (error as Error).message.split('\n')[0];
-      await sleep(300);
-    }
+  try {
+    return await connectChromium(ctx.env.chromePort, 20_000);
+  } catch (error) {
+    throw new SetupError((error as Error).message);
   }
-  throw new SetupError(`cannot reach Chromium's DevTools port ${ctx.env.chromePort}: ${last}`);
 }
 
 async function openTabs(ctx: SetupContext, urls: string[]): Promise<void> {
