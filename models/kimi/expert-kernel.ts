@@ -7,9 +7,11 @@
  * experts once for MLAS's 4-bit GEMM.
  * At the real widths (hidden 2048, experts of 1408, top-6) the MLAS path measured 8x (block 64) to
  * 100x (block 128) faster with the same outputs to 1.3e-6 relative. But with onnxruntime 1.30 it
- * returns NaN when an expert matrix row is a single quantization block (K == block size), so it is
- * only chosen when every expert matrix has at least two blocks per row, for the block sizes MLAS
- * packs (32, 64, 128). A value the user set in the environment is left alone and wins.
+ * can return NaN when an expert matrix row is a single quantization block (K == block size): it did
+ * on CPUs with AVX-512 and not on one with AVX2 alone, since MLAS picks its kernels by CPU features.
+ * So, on every CPU, it is only chosen when every expert matrix has at least two blocks per row, for
+ * the block sizes MLAS packs (32, 64, 128). A value the user set in the environment is left alone
+ * and wins.
  */
 import type { KimiManifest } from './manifest.ts';
 
