@@ -31,6 +31,7 @@ export interface PointMapper {
 
 export interface LoopParts {
   buildRequest(input: PromptInput): ChatRequest;
-  parse(family: ModelFamily, raw: string, coordinates: CoordinateUnit): ParseResult;
+  /** Reads the reply's answer; the thinking split off before it is given too (Kimi's thought). */
+  parse(family: ModelFamily, reply: { answer: string; thinking: string }, coordinates: CoordinateUnit): ParseResult;
   mapper(geometry: StepGeometry): PointMapper;
 }

@@ -61,7 +61,7 @@ export interface StepRecord {
   };
   prompt: { messages: number; images: number; chars: number };
   raw: string;
-  /** The reply without its thinking block (what the parser read); absent in traces before it was added. */
+  /** The reply without its thinking block: what the parser read. Absent in traces before it was added. */
   answer?: string;
   thinking: string;
   thought: string;
