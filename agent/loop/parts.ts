@@ -3,7 +3,8 @@
  * mapper. The loop only sequences them; ./default-parts.ts wires the real ones (agent/prompts,
  * agent/actions, agent/coords).
  */
-import type { Action, ModelAction, ParseResult, Point } from '../actions/types.ts';
+import type { Action, ModelAction, Point } from '../protocol/actions.ts';
+import type { ParseResult } from '../actions/types.ts';
 import type { DisplayInfo } from '../env/types.ts';
 import type { PromptInput, PromptStep } from '../prompts/types.ts';
 import type { ChatRequest, CoordinateUnit, ModelFamily } from '../../models/types.ts';

@@ -6,7 +6,7 @@
  * ◁think▷ block is the thought) and older steps keep only their action summaries.
  */
 import type { ChatMessage, ChatRequest } from '../../models/types.ts';
-import { actionText, currentFeedback, feedbackText, firstKept, imageTurn } from './history.ts';
+import { actionAsWritten, currentFeedback, feedbackText, firstKept, imageTurn } from './history.ts';
 import type { PromptInput, PromptStep } from './types.ts';
 
 export const KIMI_KEEP_IMAGES = 3;
@@ -47,7 +47,7 @@ export function kimiInstructionText(instruction: string): string {
 }
 
 function actionOf(step: PromptStep): string {
-  return (step.summary ?? actionText(step)).trim();
+  return (step.summary ?? actionAsWritten(step)).trim();
 }
 
 /** A kept step as the model's own earlier reply. */

@@ -15,7 +15,7 @@ import {
   type ConfirmRequestP,
   type ParsedCommand,
   type RunP,
-} from '../protocol.ts';
+} from '../protocol/messages.ts';
 import { newRunId } from '../trace/run-id.ts';
 import type { AgentPort, ConfirmQuestion, LiveRun, RunCallbacks } from './agent-port.ts';
 import { listBenchIds, readBench, type BenchMeta } from './bench-folders.ts';

@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import type { RunP, StepP } from '../protocol.ts';
+import type { RunP, StepP } from '../protocol/messages.ts';
 import type { RunInfo, StepRecord } from '../trace/types.ts';
 
 export type FileUrl = (runId: string, file: string) => string;

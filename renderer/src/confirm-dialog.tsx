@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ConfirmRequestP } from '../../agent/protocol.ts';
+import type { ConfirmRequestP } from '../../agent/protocol/messages.ts';
 import { useClient, useEvents } from './client-context.ts';
 import { ActionOverlay } from './overlay.tsx';
 

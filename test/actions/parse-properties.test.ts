@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CANONICAL_KEYS } from '../../agent/actions/keys.ts';
 import { parseReply } from '../../agent/actions/parse.ts';
-import type { ModelAction, ParseResult } from '../../agent/actions/types.ts';
+import type { ModelAction } from '../../agent/protocol/actions.ts';
+import type { ParseResult } from '../../agent/actions/types.ts';
 import { splitThinking } from '../../models/thinking.ts';
 import type { ModelFamily } from '../../models/types.ts';
 

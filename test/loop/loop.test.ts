@@ -132,7 +132,7 @@ describe('runAgent', () => {
     const action = trace.steps[0]!.actions[0]!;
     expect(action.safety).toEqual({ decision: 'deny', rule: 'keys/terminal' });
     expect(action.execution).toBeUndefined();
-    expect(prompts[1]!.feedback).toMatch(/Action 1 \(hotkey\) was not executed: opening a terminal is not allowed/);
+    expect(prompts[1]!.feedback).toMatch(/Action 1 \(hotkey ctrl\+alt\+t\) was not executed: opening a terminal is not allowed/);
   });
 
   it('asks the confirmer, runs an approved action, and keeps secrets out of the trace', async () => {

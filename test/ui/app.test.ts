@@ -70,7 +70,7 @@ describe('trace library and replay', () => {
     expect(await click.getAttribute('data-y')).toBe('100');
     // All three coordinate spaces are listed.
     const cells = await page.getByTestId('actions').locator('tbody td').allTextContents();
-    expect(cells.slice(0, 3)).toEqual(['click left (0.250, 0.500 relative)', 'click left (80, 100)', 'click left (160, 200)']);
+    expect(cells.slice(0, 3)).toEqual(['click (0.25, 0.5 relative)', 'click (80, 100)', 'click (160, 200)']);
     // The screenshot loads by URL (no image bytes in the protocol).
     const href = (await page.getByTestId('screenshot').locator('image').getAttribute('href')) ?? '';
     const loaded = await page.evaluate(async (href) => {
@@ -110,6 +110,8 @@ describe('trace library and replay', () => {
     const href = await page.getByTestId('export').getAttribute('href');
     const html = await page.evaluate(async (url) => (await fetch(url ?? '')).text(), href);
     expect(html).toContain('Rename the report file');
+    // The report names actions as the step view does, in all three spaces.
+    expect(html).toContain('<td>click (0.25, 0.5 relative)</td><td>click (80, 100)</td><td>click (160, 200)</td>');
     expect(html.match(/<image href="data:image\/png;base64,/g)?.length).toBe(2);
     expect(html).not.toMatch(/(src|href)="(https?:|\/)/);
     expect(html).not.toContain('<script');

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentEvent, BenchP } from '../../agent/protocol.ts';
+import type { AgentEvent, BenchP } from '../../agent/protocol/messages.ts';
 import type { AgentPort } from '../../agent/server/agent-port.ts';
 import type { BenchJob, BenchLauncher } from '../../agent/server/bench-launcher.ts';
 import { AgentHost } from '../../agent/server/host.ts';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { CommandResults } from '../../../agent/protocol.ts';
+import type { CommandResults } from '../../../agent/protocol/messages.ts';
 import { go, useClient } from '../client-context.ts';
 import { StatusBadge } from '../run-controls.tsx';
 import { StepDetail, StepTimeline } from '../step-view.tsx';
