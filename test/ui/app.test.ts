@@ -15,6 +15,8 @@ import { launchChromium, SCREENS_DIR, SLOW, startServe, type ServeProcess } from
 let serve: ServeProcess;
 let browser: Browser;
 let page: Page;
+/** Everything the page logged as an error, over the whole file; the last test expects none. */
+const consoleErrors: string[] = [];
 let root: string;
 let runsDir: string;
 let modelsDir: string;
@@ -34,6 +36,10 @@ beforeAll(async () => {
   [serve, browser] = await Promise.all([startServe(runsDir, { ...process.env, DESKPILOT_MODELS: models }), launchChromium()]);
   modelsDir = models;
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
 });
 
 afterAll(async () => {
@@ -187,5 +193,18 @@ describe('run and settings screens', () => {
     await page.screenshot({ path: join(SCREENS_DIR, 'settings.png') });
     const saved = await readFile(join(SCREENS_DIR, 'settings.png'));
     expect(saved.subarray(1, 4).toString()).toBe('PNG');
+  });
+});
+
+describe('the console', () => {
+  it('stays free of errors on every screen, from the first load on', async () => {
+    // A fresh load of each screen, as a user opening the printed URL gets it.
+    for (const hash of ['library', 'replay/20261129-040000-aaaaaa', 'tasks', 'run', 'settings']) {
+      await page.goto('about:blank');
+      await page.goto(`${serve.url}#/${hash}`);
+      await expect.poll(() => page.locator('nav').count(), SLOW).toBeGreaterThan(0);
+      await page.waitForLoadState('networkidle');
+    }
+    expect(consoleErrors).toEqual([]);
   });
 });
