@@ -43,6 +43,9 @@ export interface ActOutcome {
  */
 export const PAUSE_BETWEEN_ACTIONS_MS = 100;
 
+/** The model wrote the text itself: a start is enough to say which action, without doubling the prompt. */
+const FEEDBACK_TEXT = { maxText: 80 };
+
 async function decide(input: ActInput, screen: ScreenAction, recorded: RecordedAction): Promise<{ run: boolean; verdict: SafetyVerdict }> {
   const { hooks, step, observation } = input;
   const context: ActionContext = { step, observation };
@@ -78,7 +81,7 @@ export async function act(input: ActInput): Promise<ActOutcome> {
     try {
       mapped = input.mapper.mapAction(action);
     } catch (error) {
-      out.feedback.push(`Action ${i + 1} (${describeAction(action)}) was not executed: ${(error as Error).message}.`);
+      out.feedback.push(`Action ${i + 1} (${describeAction(action, FEEDBACK_TEXT)}) was not executed: ${(error as Error).message}.`);
       break;
     }
     const { screen, capture } = mapped;
@@ -94,7 +97,7 @@ export async function act(input: ActInput): Promise<ActOutcome> {
     const { run, verdict } = await decide(input, screen, recorded);
     if (!run) {
       const why = verdict.reason ?? (verdict.decision === 'confirm' ? 'the user did not approve it' : 'it is not allowed');
-      out.feedback.push(`Action ${i + 1} (${describeAction(screen)}) was not executed: ${why}. Choose another way.`);
+      out.feedback.push(`Action ${i + 1} (${describeAction(screen, FEEDBACK_TEXT)}) was not executed: ${why}. Choose another way.`);
       break;
     }
     const result = await input.environment.execute(screen, input.signal);
@@ -102,7 +105,7 @@ export async function act(input: ActInput): Promise<ActOutcome> {
     out.executeMs += result.durationMs;
     out.executed = true;
     if (!result.ok) {
-      out.feedback.push(`Action ${i + 1} (${describeAction(screen)}) failed: ${result.error ?? 'unknown error'}.`);
+      out.feedback.push(`Action ${i + 1} (${describeAction(screen, FEEDBACK_TEXT)}) failed: ${result.error ?? 'unknown error'}.`);
       break;
     }
   }
