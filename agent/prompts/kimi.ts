@@ -5,6 +5,7 @@
  * screenshot and the "# Task Instruction:" text. Thinking models drop the written Thought (their
  * ◁think▷ block is the thought) and older steps keep only their action summaries.
  */
+import { joinThinking } from '../../models/thinking.ts';
 import type { ChatMessage, ChatRequest } from '../../models/types.ts';
 import { actionAsWritten, currentFeedback, feedbackText, firstKept, imageTurn } from './history.ts';
 import type { PromptInput, PromptStep } from './types.ts';
@@ -52,7 +53,7 @@ function actionOf(step: PromptStep): string {
 
 /** A kept step as the model's own earlier reply. */
 function keptStepText(step: PromptStep, n: number, thinking: boolean): string {
-  if (thinking) return `◁think▷${step.thought.trim()}◁/think▷## Action:\n${actionOf(step)}\n`;
+  if (thinking) return joinThinking(step.thought.trim(), `## Action:\n${actionOf(step)}\n`);
   return `# Step ${n}:\n## Thought:\n${step.thought.trim()}\n\n## Action:\n${actionOf(step)}\n`;
 }
 
