@@ -168,7 +168,8 @@ export type CommandType = Command['type'];
 export interface CommandResults {
   hello: { version: number };
   'runs.list': { runs: RunP[] };
-  'runs.get': { run: RunP; steps: StepP[]; pending?: ConfirmRequestP; reportUrl: string };
+  /** `warnings`: what of the trace could not be read and was left out (empty for a sound trace). */
+  'runs.get': { run: RunP; steps: StepP[]; warnings: string[]; pending?: ConfirmRequestP; reportUrl: string };
   'run.start': { runId: string };
   'run.pause': { ok: true };
   'run.resume': { ok: true };

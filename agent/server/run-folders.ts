@@ -69,10 +69,10 @@ export function toStep(runId: string, record: StepRecord, fileUrl: FileUrl): Ste
   };
 }
 
-/** The steps recorded so far; a torn or corrupt line ends the list (a killed writer leaves at most one). */
-export async function readSteps(runsDir: string, runId: string, fileUrl: FileUrl): Promise<StepP[]> {
-  const { steps } = await readStepRecords(runPath(runsDir, runId), { tolerant: true });
-  return steps.map((r) => toStep(runId, r, fileUrl));
+/** The steps recorded so far; a torn or corrupt line ends the list, and the warnings say so. */
+export async function readSteps(runsDir: string, runId: string, fileUrl: FileUrl): Promise<{ steps: StepP[]; warnings: string[] }> {
+  const { steps, warnings } = await readStepRecords(runPath(runsDir, runId), { tolerant: true });
+  return { steps: steps.map((r) => toStep(runId, r, fileUrl)), warnings };
 }
 
 /** Every top-level run folder of the runs folder, newest first. */

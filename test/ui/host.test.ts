@@ -109,8 +109,10 @@ describe('run folders in the host', () => {
     expect((list.result as { runs: { id: string }[] }).runs.map((r) => r.id)).toEqual(['20261129-040000-good']);
     const got = await h.dispatch({ type: 'runs.get', runId: '20261129-040000-good' });
     if (!got.ok) throw new Error(got.error);
-    const { steps } = got.result as { steps: { step: number; screenshotUrl: string }[] };
+    const { steps, warnings } = got.result as { steps: { step: number; screenshotUrl: string }[]; warnings: string[] };
     expect(steps.map((s) => s.step)).toEqual([1]);
+    // The UI says why the run shows fewer steps than it has.
+    expect(warnings.join('\n')).toMatch(/steps\.jsonl:2: field "actions\[0\]\.model\.\w+" .*left out/);
     expect(steps[0]!.screenshotUrl).toMatch(/^\/files\/20261129-040000-good\/step_1_/);
     expect(await h.dispatch({ type: 'runs.get', runId: '20261129-050000-newer' })).toMatchObject({ ok: false, error: expect.stringMatching(/no readable run\.json/) });
   });
