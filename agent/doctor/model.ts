@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseReply } from '../actions/parse.ts';
-import type { ModelPoint } from '../actions/types.ts';
+import type { ModelPoint } from '../protocol/actions.ts';
 import { openBackend } from '../backends/open.ts';
 import { parseModelSpec } from '../backends/spec.ts';
 import { readManifest } from '../../models/kimi/manifest.ts';
