@@ -96,7 +96,7 @@ export function buildDecoderGraph(
   cfg: KimiConfig,
   w: WeightWriter,
   src: WeightSource,
-  opts: { moe?: MoeMode; attention?: AttentionMode; mlaExpandFrom?: number; onLayer?: (layer: number) => void } = {},
+  opts: { moe?: MoeMode; attention?: AttentionMode; mlaExpandFrom?: number; lmHeadAccuracyLevel?: number; onLayer?: (layer: number) => void } = {},
 ): DecoderGraphInfo {
   const moeMode: MoeMode = opts.moe ?? defaultMoeMode(w.dtype);
   if (moeMode === 'fused' && w.dtype === 'fp16') throw new Error('decoder graph: the fused MoE kernel needs fp32 or int4 weights; use moe "dense" for fp16');
@@ -223,7 +223,7 @@ export function buildDecoderGraph(
 
   const normed = rms(x, `${LM}.norm.weight`, t.rmsNormEps);
   const picked = b.op('Gather', [normed, logitPos], { axis: 0 });
-  const logits = w.linear(picked, 'language_model.lm_head.weight');
+  const logits = w.linear(picked, 'language_model.lm_head.weight', undefined, { accuracyLevel: opts.lmHeadAccuracyLevel });
   b.output(logits, 'float32', ['K', t.vocabSize], DECODER_OUTPUTS.logits);
   b.output(b.op('Concat', newKvs, { axis: 0 }), 'float32', [t.numLayers, 'T', kvWidth], DECODER_OUTPUTS.newKv);
   return {

@@ -21,6 +21,7 @@ import { chooseExecutionProvider, type ExecutionProviderRequest, type ProviderCh
 export interface PackageModelOptions {
   provider?: ExecutionProviderRequest;
   threads?: number;
+  prefillChunk?: number;
 }
 
 function need(dir: string, name: string | undefined, what: string): string {
@@ -60,7 +61,7 @@ export class PackageModel implements StepModel {
     const imageConfig = t.preprocessor ? loadImageConfig(need(dir, t.preprocessor, 'preprocessor_config.json')) : KIMI_VL_IMAGE_DEFAULTS;
     const choice = await chooseExecutionProvider(options.provider ?? 'auto');
     const threads = options.threads ? { intraOpNumThreads: options.threads } : {};
-    const decoder = await KimiDecoder.open(dir, { executionProviders: [choice.provider], ...threads });
+    const decoder = await KimiDecoder.open(dir, { executionProviders: [choice.provider], prefillChunk: options.prefillChunk, ...threads });
     const vision = manifest.vision
       ? await VisionEncoder.create(need(dir, manifest.vision.file, 'vision graph'), {
           vision: manifest.config.vision,

@@ -10,6 +10,8 @@ export interface EngineOptions {
   threads?: number;
   /** Max new tokens when a request does not say (default 512). */
   defaultMaxNewTokens?: number;
+  /** Tokens per decoder run during prefill (default 512, see decoder.ts); 0 runs a prompt whole. */
+  prefillChunk?: number;
 }
 
 export interface EngineInfo {
