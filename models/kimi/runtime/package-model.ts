@@ -3,25 +3,28 @@
  * decoder.onnx, embeddings, tokenizer, chat template, preprocessor config) and the provider choice;
  * output: the tokenizer and template, encodeImages(), embedWithImages(), and the StepModel the loop
  * drives (prefill / step on the decoder's KV cache), with the time spent in the decoder per call.
+ * Prefill keeps the cache rows a new prompt shares with the sequence before (kv-prefix.ts) and runs
+ * the rest in runs of at most `prefillRun` rows; the logits equal those of a prefill from scratch bit for bit.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RgbImage } from '../../image.ts';
 import { KimiChatTemplate } from '../chat-template.ts';
-import { KimiDecoder } from '../decoder.ts';
+import { KimiDecoder, type PrefillInput } from '../decoder.ts';
 import { loadImageConfig, KIMI_VL_IMAGE_DEFAULTS, type KimiImageConfig } from '../image-processor.ts';
 import { readManifest, type KimiManifest } from '../manifest.ts';
 import { KimiTokenizer } from '../tokenizer.ts';
 import { VisionEncoder, type VisionFeatures } from '../vision.ts';
-import type { EngineInfo } from './types.ts';
-import type { PreparedPrompt, StepModel } from './generate.ts';
+import type { EngineInfo, EngineOptions } from './types.ts';
+import type { PrefillResult, PreparedPrompt, StepModel } from './generate.ts';
+import { KvSequence, prefillRuns, rowImages } from './kv-prefix.ts';
 import { placeImageFeatures } from './placeholders.ts';
-import { chooseExecutionProvider, type ExecutionProviderRequest, type ProviderChoice } from './providers.ts';
+import { chooseExecutionProvider, type ProviderChoice } from './providers.ts';
 
-export interface PackageModelOptions {
-  provider?: ExecutionProviderRequest;
-  threads?: number;
-}
+export type PackageModelOptions = Pick<EngineOptions, 'provider' | 'threads' | 'prefillRun' | 'reusePrefix'>;
+
+/** Default longest prefill run: bounds the temporaries of one decoder call. */
+export const DEFAULT_PREFILL_RUN = 512;
 
 function need(dir: string, name: string | undefined, what: string): string {
   if (!name) throw new RangeError(`${join(dir, 'manifest.json')}: the package lists no ${what}; convert the checkpoint again`);
@@ -32,6 +35,8 @@ function need(dir: string, name: string | undefined, what: string): string {
 
 export class PackageModel implements StepModel {
   private runMs = 0;
+  /** What the decoder's cache holds, row by row. */
+  private readonly sequence = new KvSequence();
 
   private constructor(
     readonly dir: string,
@@ -42,6 +47,8 @@ export class PackageModel implements StepModel {
     readonly vision: VisionEncoder | undefined,
     readonly decoder: KimiDecoder,
     readonly choice: ProviderChoice,
+    private readonly prefillRun: number,
+    private readonly reusePrefix: boolean,
   ) {}
 
   static async open(dir: string, options: PackageModelOptions = {}): Promise<PackageModel> {
@@ -58,6 +65,8 @@ export class PackageModel implements StepModel {
     const tokenizer = KimiTokenizer.fromFiles(need(dir, t.tiktoken, 'tiktoken.model'), need(dir, t.config, 'tokenizer_config.json'));
     const template = KimiChatTemplate.fromFile(need(dir, t.chatTemplate, 'chat_template.jinja'));
     const imageConfig = t.preprocessor ? loadImageConfig(need(dir, t.preprocessor, 'preprocessor_config.json')) : KIMI_VL_IMAGE_DEFAULTS;
+    const prefillRun = options.prefillRun ?? DEFAULT_PREFILL_RUN;
+    if (!(Number.isInteger(prefillRun) && prefillRun >= 1)) throw new RangeError(`prefillRun must be a positive integer (got ${prefillRun})`);
     const choice = await chooseExecutionProvider(options.provider ?? 'auto');
     const threads = options.threads ? { intraOpNumThreads: options.threads } : {};
     const decoder = await KimiDecoder.open(dir, { executionProviders: [choice.provider], ...threads });
@@ -69,7 +78,7 @@ export class PackageModel implements StepModel {
           session: { executionProviders: [choice.provider], ...threads },
         })
       : undefined;
-    return new PackageModel(dir, manifest, tokenizer, template, imageConfig, vision, decoder, choice);
+    return new PackageModel(dir, manifest, tokenizer, template, imageConfig, vision, decoder, choice, prefillRun, options.reusePrefix ?? true);
   }
 
   get info(): EngineInfo {
@@ -107,27 +116,56 @@ export class PackageModel implements StepModel {
     return embeddings;
   }
 
-  /** Starts a new sequence: clears the cache and runs the prompt; logits of the last row. */
-  async prefill(prompt: PreparedPrompt): Promise<Float32Array> {
-    return this.prefillRows(prompt, 'last');
+  /**
+   * Runs a prompt after the cache rows it shares with the sequence before (all of them are
+   * dropped with reuse off); logits of the last row.
+   */
+  async prefill(prompt: PreparedPrompt, options: { reuse?: boolean } = {}): Promise<PrefillResult> {
+    const runs = prefillRuns(prompt, this.prefillRun);
+    const images = rowImages(prompt.ids.length, prompt.images);
+    const keep = (options.reuse ?? this.reusePrefix) ? this.sequence.reusable(prompt.ids, images, runs) : 0;
+    const logits = await this.runFrom(prompt, images, runs, keep, 'last');
+    return { logits: logits[logits.length - 1], cachedTokens: keep };
   }
 
-  /** As prefill, with logits for every prompt row: [T, vocab]. */
+  /** A prefill from scratch with logits for every prompt row: [T, vocab]. */
   async prefillAll(prompt: PreparedPrompt): Promise<Float32Array> {
-    return this.prefillRows(prompt, 'all');
+    const parts = await this.runFrom(prompt, rowImages(prompt.ids.length, prompt.images), prefillRuns(prompt, this.prefillRun), 0, 'all');
+    const out = new Float32Array(prompt.ids.length * this.decoder.vocab);
+    parts.reduce((offset, part) => (out.set(part, offset), offset + part.length), 0);
+    return out;
   }
 
-  private async prefillRows(prompt: PreparedPrompt, rows: 'last' | 'all'): Promise<Float32Array> {
-    this.decoder.reset();
+  /** Keeps the first `keep` cache rows and runs the prompt's runs after them; the logits of each run. */
+  private async runFrom(prompt: PreparedPrompt, images: (string | undefined)[], runs: number[], keep: number, rows: 'last' | 'all'): Promise<Float32Array[]> {
+    const T = prompt.ids.length;
+    if (T === 0) throw new RangeError('the prompt has no tokens');
+    this.decoder.truncate(keep);
+    this.sequence.truncate(keep);
+    const hidden = this.decoder.hidden;
+    const out: Float32Array[] = [];
     const t0 = performance.now();
-    const logits = await this.decoder.prefill(prompt.embeddings ? { embeds: prompt.embeddings, logits: rows } : { ids: prompt.ids, logits: rows });
-    this.runMs += performance.now() - t0;
-    return logits;
+    try {
+      let start = keep;
+      for (const end of runs) {
+        if (end <= keep) continue;
+        // Runs before the last one only fill the cache: their logits are not computed.
+        const logits: PrefillInput['logits'] = rows === 'all' ? 'all' : end === T ? 'last' : [];
+        const input = prompt.embeddings ? { embeds: prompt.embeddings.subarray(start * hidden, end * hidden), logits } : { ids: prompt.ids.subarray(start, end), logits };
+        out.push(await this.decoder.prefill(input));
+        this.sequence.append(prompt.ids.subarray(start, end), images.slice(start, end));
+        start = end;
+      }
+    } finally {
+      this.runMs += performance.now() - t0;
+    }
+    return out;
   }
 
   async step(tokenId: number, position?: number): Promise<Float32Array> {
     const t0 = performance.now();
     const logits = await this.decoder.step(tokenId, position);
+    this.sequence.append([tokenId]);
     this.runMs += performance.now() - t0;
     return logits;
   }
