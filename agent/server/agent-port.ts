@@ -4,6 +4,7 @@
  * get it through the host options, so the host never imports those modules itself.
  */
 import type { RecordedAction, RunInfo, StepRecord } from '../trace/types.ts';
+import type { HistoryOptions } from '../prompts/types.ts';
 
 export interface StartRunOptions {
   instruction: string;
@@ -12,6 +13,7 @@ export interface StartRunOptions {
   thinking: boolean;
   display?: string;
   executionProvider?: string;
+  history?: HistoryOptions;
   /** Folder of the new run (created by the adapter) and its id under the runs folder. */
   runsDir: string;
   runId: string;
