@@ -28,7 +28,7 @@ const shown = (image: RgbImage, words: string): ChatMessage => ({ role: 'user', 
 const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 /** Prefills `before` (and steps 3 tokens, as a generation would), then `after`; checks its logits against a prefill from scratch. */
-async function reuseAfter(before: ChatRequest, after: ChatRequest): Promise<{ cached: number; images: ImageSpan[]; length: number }> {
+async function reuseAfter(before: ChatRequest, after: ChatRequest): Promise<{ cached: number; images: ImageSpan[]; ids: Int32Array; length: number }> {
   const model = engine.model;
   const first = await engine.prepare(before);
   await model.prefill(first.prompt);
@@ -39,7 +39,7 @@ async function reuseAfter(before: ChatRequest, after: ChatRequest): Promise<{ ca
   expect(scratch.cachedTokens).toBe(0);
   expect(bits(reused.logits)).toEqual(bits(scratch.logits));
   expect(model.decoder.length).toBe(prompt.ids.length);
-  return { cached: reused.cachedTokens, images: prompt.images ?? [], length: prompt.ids.length };
+  return { cached: reused.cachedTokens, images: prompt.images ?? [], ids: prompt.ids, length: prompt.ids.length };
 }
 
 beforeAll(async () => {
@@ -52,13 +52,13 @@ afterAll(async () => {
 });
 
 describe('KV prefix reuse on a tiny package', () => {
-  it('text-only: the next turn of a conversation keeps the earlier turns, in whole runs', async () => {
+  it('text-only: the next turn of a conversation keeps every earlier turn', async () => {
     const turn1 = [text('system', 'You are a GUI agent.'), text('user', 'Open the settings window and find the display panel.')];
     const turn2 = [...turn1, text('assistant', 'Clicking the gear icon.'), text('user', 'Now lower the brightness.')];
-    const { cached, length } = await reuseAfter({ messages: turn1 }, { messages: turn2 });
-    expect(cached).toBeGreaterThanOrEqual(2 * RUN);
-    expect(cached % RUN).toBe(0);
-    expect(cached).toBeLessThan(length);
+    const { cached, ids } = await reuseAfter({ messages: turn1 }, { messages: turn2 });
+    // Up to the reply's turn: the first request ended with its opening (the generation prompt), run on its own.
+    expect(cached).toBe(ids.indexOf(engine.model.tokenizer.specialId('<|im_assistant|>')));
+    expect(cached).toBeGreaterThan(2 * RUN);
   });
 
   it('the same screenshot keeps every row through the image; another screenshot of the same size keeps only the rows before it', async () => {
@@ -79,7 +79,9 @@ describe('KV prefix reuse on a tiny package', () => {
     const b = picture(112, 112, 4); // 16 image rows: two runs
     // The first request ends right after image a; the second shows a then b, the third a then a changed b.
     const withB = await reuseAfter({ messages: [shown(a, 'first')] }, { messages: [shown(a, 'first'), shown(b, 'second')] });
-    expect(withB.cached).toBe(withB.images[0].start + withB.images[0].rows);
+    // The whole first turn: image a and its text, up to where the new turn starts.
+    const [spanA] = withB.images;
+    expect(withB.cached).toBe(withB.ids.indexOf(engine.model.tokenizer.specialId('<|im_user|>'), spanA.start + spanA.rows));
     const changed = picture(112, 112, 4);
     changed.data[changed.data.length - 1] ^= 1; // one bit of the last pixel
     const [, spanB] = withB.images;
@@ -123,35 +125,50 @@ describe('KV prefix reuse on a tiny package', () => {
 describe('prefill runs', () => {
   const ids = (n: number) => new Int32Array(n);
 
-  it('cut at each image start and end and every maxRun rows after the last cut', () => {
-    expect(prefillRuns({ ids: ids(20) }, 8)).toEqual([8, 16, 20]);
-    expect(prefillRuns({ ids: ids(20), images: [{ start: 3, rows: 10, key: 'a' }] }, 8)).toEqual([3, 11, 13, 20]);
-    expect(prefillRuns({ ids: ids(6), images: [{ start: 0, rows: 6, key: 'a' }] }, 8)).toEqual([6]);
-    expect(() => prefillRuns({ ids: ids(4) }, 0)).toThrow(/positive integer/);
+  it('cut around each image (split evenly when long), before a turn once a run holds maxRun / 4 rows, and after maxRun rows', () => {
+    const rules = { maxRun: 8, turnStarts: new Set([7]) };
+    expect(prefillRuns({ ids: ids(20) }, rules)).toEqual([8, 16, 20]);
+    // A 10-row image: two runs of 5, not 8 and a 2-row tail.
+    expect(prefillRuns({ ids: ids(20), images: [{ start: 3, rows: 10, key: 'a' }] }, rules)).toEqual([3, 8, 13, 20]);
+    expect(prefillRuns({ ids: ids(6), images: [{ start: 0, rows: 6, key: 'a' }] }, rules)).toEqual([6]);
+    // Turn starts (id 7) at 1, 3 and 9: the first comes too early (1 row), the others end runs.
+    const turns = Int32Array.from({ length: 12 }, (_, i) => ([1, 3, 9].includes(i) ? 7 : 0));
+    expect(prefillRuns({ ids: turns }, rules)).toEqual([3, 9, 12]);
+    expect(() => prefillRuns({ ids: ids(4) }, { maxRun: 0 })).toThrow(/positive integer/);
   });
 
-  it('a cut depends only on the rows before it: prompts sharing their first rows share the runs ending there', () => {
+  it('a cut depends only on the rows up to it: prompts sharing their first rows share the runs ending there', () => {
     const span = fc.record({ start: fc.nat(60), rows: fc.integer({ min: 1, max: 20 }) });
+    const turn = 5;
     fc.assert(
-      fc.property(fc.array(span, { maxLength: 4 }), fc.array(span, { maxLength: 4 }), fc.integer({ min: 1, max: 80 }), fc.integer({ min: 1, max: 12 }), (a, b, shared, maxRun) => {
-        const spansOf = (raw: { start: number; rows: number }[], key: string) => {
-          const out: ImageSpan[] = [];
-          let free = 0;
-          for (const s of [...raw].sort((x, y) => x.start - y.start)) {
-            const start = Math.max(s.start, free);
-            out.push({ start, rows: s.rows, key });
-            free = start + s.rows;
-          }
-          return out;
-        };
-        // Both prompts have prompt a's images that end before `shared`; after that they differ.
-        const common = spansOf(a, 'x').filter((s) => s.start + s.rows < shared);
-        const tail = spansOf(b, 'y').map((s) => ({ ...s, start: s.start + shared + 1 }));
-        const one = { ids: ids(shared + 100), images: common };
-        const two = { ids: ids(shared + 100), images: [...common, ...tail] };
-        const within = (runs: number[]) => runs.filter((end) => end < shared);
-        expect(within(prefillRuns(one, maxRun))).toEqual(within(prefillRuns(two, maxRun)));
-      }),
+      fc.property(
+        fc.array(span, { maxLength: 4 }),
+        fc.array(span, { maxLength: 4 }),
+        fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 180, maxLength: 180 }),
+        fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 180, maxLength: 180 }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer({ min: 1, max: 12 }),
+        (a, b, idsA, idsB, shared, maxRun) => {
+          const spansOf = (raw: { start: number; rows: number }[], key: string) => {
+            const out: ImageSpan[] = [];
+            let free = 0;
+            for (const s of [...raw].sort((x, y) => x.start - y.start)) {
+              const start = Math.max(s.start, free);
+              out.push({ start, rows: s.rows, key });
+              free = start + s.rows;
+            }
+            return out;
+          };
+          // Both prompts have prompt a's ids and images up to `shared`; after that they differ.
+          const common = spansOf(a, 'x').filter((s) => s.start + s.rows < shared);
+          const tail = spansOf(b, 'y').map((s) => ({ ...s, start: s.start + shared + 1 }));
+          const one = { ids: Int32Array.from(idsA), images: common };
+          const two = { ids: Int32Array.from(idsA.slice(0, shared).concat(idsB.slice(shared))), images: [...common, ...tail] };
+          const rules = { maxRun, turnStarts: new Set([turn]) };
+          const within = (runs: number[]) => runs.filter((end) => end < shared);
+          expect(within(prefillRuns(one, rules))).toEqual(within(prefillRuns(two, rules)));
+        },
+      ),
     );
   });
 

@@ -36,24 +36,45 @@ export function rowImages(length: number, images: readonly ImageSpan[] = []): (s
   return out;
 }
 
+/** Where prefill runs end. */
+export interface RunRules {
+  /** Most rows in one run; an image longer than this is split into equal runs. */
+  maxRun: number;
+  /** Ids that open a chat turn: a run ends before one once it holds maxRun / 4 rows, so a next turn finds the earlier ones whole. */
+  turnStarts?: ReadonlySet<number>;
+}
+
 /**
- * End positions of the prefill runs of a prompt, ascending; the last is its length. Each image
- * starts and ends a run; a run is cut after `maxRun` rows. A cut depends only on the rows before
- * it, so two prompts that share their first rows share the runs that end within those rows.
+ * End positions of the prefill runs of a prompt, ascending; the last is its length. Each image is
+ * a run of its own (or several equal ones); text runs end before a turn once they hold maxRun / 4
+ * rows, and after maxRun rows. A cut depends only on the rows up to it (an image's length comes
+ * with its identity), so two prompts that share their first rows share the runs that end in them.
  */
-export function prefillRuns(rows: PromptRows, maxRun: number): number[] {
+export function prefillRuns(rows: PromptRows, rules: RunRules): number[] {
+  const { maxRun, turnStarts } = rules;
   if (!(Number.isInteger(maxRun) && maxRun >= 1)) throw new RangeError(`the prefill run length must be a positive integer (got ${maxRun})`);
-  const length = rows.ids.length;
-  const cuts = new Set<number>();
-  for (const { start, rows: n } of rows.images ?? []) cuts.add(start).add(start + n);
+  const minTurnRun = Math.max(1, Math.floor(maxRun / 4));
+  const images = new Map((rows.images ?? []).map((span) => [span.start, span]));
+  const { ids } = rows;
   const ends: number[] = [];
   let start = 0;
-  for (let r = 1; r <= length; r++) {
-    if (r === length || cuts.has(r) || r - start === maxRun) {
-      ends.push(r);
-      start = r;
+  const cut = (at: number) => {
+    ends.push(at);
+    start = at;
+  };
+  for (let r = 0; r < ids.length; ) {
+    const image = images.get(r);
+    if (image) {
+      if (r > start) cut(r);
+      const parts = Math.ceil(image.rows / maxRun);
+      for (let i = 1; i <= parts; i++) cut(image.start + Math.round((i * image.rows) / parts));
+      r = start;
+      continue;
     }
+    if (r - start === maxRun || (r - start >= minTurnRun && turnStarts?.has(ids[r]))) cut(r);
+    r++;
   }
+  if (start < ids.length) cut(ids.length);
   return ends;
 }
 

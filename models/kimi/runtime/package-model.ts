@@ -3,8 +3,8 @@
  * decoder.onnx, embeddings, tokenizer, chat template, preprocessor config) and the provider choice;
  * output: the tokenizer and template, encodeImages(), embedWithImages(), and the StepModel the loop
  * drives (prefill / step on the decoder's KV cache), with the time spent in the decoder per call.
- * Prefill keeps the cache rows a new prompt shares with the sequence before (kv-prefix.ts) and runs
- * the rest in runs of at most `prefillRun` rows; the logits equal those of a prefill from scratch bit for bit.
+ * Prefill keeps the cache rows a new prompt shares with the sequence before and runs the rest in the
+ * prompt's prefill runs (kv-prefix.ts); the logits equal those of a prefill from scratch bit for bit.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { KimiTokenizer } from '../tokenizer.ts';
 import { VisionEncoder, type VisionFeatures } from '../vision.ts';
 import type { EngineInfo, EngineOptions } from './types.ts';
 import type { PrefillResult, PreparedPrompt, StepModel } from './generate.ts';
-import { KvSequence, prefillRuns, rowImages } from './kv-prefix.ts';
+import { KvSequence, prefillRuns, rowImages, type RunRules } from './kv-prefix.ts';
 import { placeImageFeatures } from './placeholders.ts';
 import { chooseExecutionProvider, type ProviderChoice } from './providers.ts';
 
@@ -47,7 +47,7 @@ export class PackageModel implements StepModel {
     readonly vision: VisionEncoder | undefined,
     readonly decoder: KimiDecoder,
     readonly choice: ProviderChoice,
-    private readonly prefillRun: number,
+    private readonly runRules: RunRules,
     private readonly reusePrefix: boolean,
   ) {}
 
@@ -65,8 +65,6 @@ export class PackageModel implements StepModel {
     const tokenizer = KimiTokenizer.fromFiles(need(dir, t.tiktoken, 'tiktoken.model'), need(dir, t.config, 'tokenizer_config.json'));
     const template = KimiChatTemplate.fromFile(need(dir, t.chatTemplate, 'chat_template.jinja'));
     const imageConfig = t.preprocessor ? loadImageConfig(need(dir, t.preprocessor, 'preprocessor_config.json')) : KIMI_VL_IMAGE_DEFAULTS;
-    const prefillRun = options.prefillRun ?? DEFAULT_PREFILL_RUN;
-    if (!(Number.isInteger(prefillRun) && prefillRun >= 1)) throw new RangeError(`prefillRun must be a positive integer (got ${prefillRun})`);
     const choice = await chooseExecutionProvider(options.provider ?? 'auto');
     const threads = options.threads ? { intraOpNumThreads: options.threads } : {};
     const decoder = await KimiDecoder.open(dir, { executionProviders: [choice.provider], ...threads });
@@ -78,7 +76,8 @@ export class PackageModel implements StepModel {
           session: { executionProviders: [choice.provider], ...threads },
         })
       : undefined;
-    return new PackageModel(dir, manifest, tokenizer, template, imageConfig, vision, decoder, choice, prefillRun, options.reusePrefix ?? true);
+    const turnStarts = new Set(['<|im_system|>', '<|im_user|>', '<|im_assistant|>'].map((name) => tokenizer.specialTokens.get(name)).filter((id) => id !== undefined));
+    return new PackageModel(dir, manifest, tokenizer, template, imageConfig, vision, decoder, choice, { maxRun: options.prefillRun ?? DEFAULT_PREFILL_RUN, turnStarts }, options.reusePrefix ?? true);
   }
 
   get info(): EngineInfo {
@@ -121,7 +120,7 @@ export class PackageModel implements StepModel {
    * dropped with reuse off); logits of the last row.
    */
   async prefill(prompt: PreparedPrompt, options: { reuse?: boolean } = {}): Promise<PrefillResult> {
-    const runs = prefillRuns(prompt, this.prefillRun);
+    const runs = prefillRuns(prompt, this.runRules);
     const images = rowImages(prompt.ids.length, prompt.images);
     const keep = (options.reuse ?? this.reusePrefix) ? this.sequence.reusable(prompt.ids, images, runs) : 0;
     const logits = await this.runFrom(prompt, images, runs, keep, 'last');
@@ -130,7 +129,7 @@ export class PackageModel implements StepModel {
 
   /** A prefill from scratch with logits for every prompt row: [T, vocab]. */
   async prefillAll(prompt: PreparedPrompt): Promise<Float32Array> {
-    const parts = await this.runFrom(prompt, rowImages(prompt.ids.length, prompt.images), prefillRuns(prompt, this.prefillRun), 0, 'all');
+    const parts = await this.runFrom(prompt, rowImages(prompt.ids.length, prompt.images), prefillRuns(prompt, this.runRules), 0, 'all');
     const out = new Float32Array(prompt.ids.length * this.decoder.vocab);
     parts.reduce((offset, part) => (out.set(part, offset), offset + part.length), 0);
     return out;

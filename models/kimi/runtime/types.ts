@@ -10,7 +10,7 @@ export interface EngineOptions {
   threads?: number;
   /** Max new tokens when a request does not say (default 512). */
   defaultMaxNewTokens?: number;
-  /** Most prompt rows one decoder call prefills (default 512); each image is a run of its own too. */
+  /** Most prompt rows one decoder call prefills (default 512; see prefillRuns in kv-prefix.ts). */
   prefillRun?: number;
   /** Keep the KV cache rows a new prompt shares with the sequence before (default true). */
   reusePrefix?: boolean;
