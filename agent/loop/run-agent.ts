@@ -6,7 +6,7 @@
 import type { Observation, Environment, SettleOptions } from '../env/types.ts';
 import { resizeRgb } from '../image/resize.ts';
 import type { RgbImage } from '../../models/image.ts';
-import type { ChatMessage, VlmBackend } from '../../models/types.ts';
+import type { BackendInfo, ChatMessage, VlmBackend } from '../../models/types.ts';
 import { screenshotFileName } from '../trace/run-id.ts';
 import { TRACE_VERSION, type RunStatus, type StepRecord } from '../trace/types.ts';
 import { act, type ActOutcome } from './act.ts';
@@ -144,7 +144,7 @@ async function concludeStep(options: RunAgentOptions, state: RunState, result: S
   state.feedback = record.feedback;
   state.history.push({
     step: record.step,
-    image: await historyImage(result.modelImage, options),
+    image: await historyImage(result.modelImage, options.history?.scale ?? 1, options.backend.info()),
     raw: record.raw,
     answer: result.answer,
     thought: record.thought,
@@ -162,15 +162,14 @@ async function concludeStep(options: RunAgentOptions, state: RunState, result: S
 }
 
 /**
- * A step's screenshot as later prompts show it, scaled once here: every later step sends the very
- * same pixels, which the model's caches (image features, KV prefix) recognise by content.
+ * A step's screenshot as later prompts show it, scaled once (by the loop): every later step sends the
+ * very same pixels, which the model's caches (image features, KV prefix) recognise by content.
  */
-async function historyImage(image: RgbImage, options: RunAgentOptions): Promise<RgbImage> {
-  const scale = options.history?.scale ?? 1;
+export async function historyImage(image: RgbImage, scale: number, info: Pick<BackendInfo, 'imageSizeFor'>): Promise<RgbImage> {
   if (scale === 1) return image;
   const width = Math.max(1, Math.round(image.width * scale));
   const height = Math.max(1, Math.round(image.height * scale));
-  const target = options.backend.info().imageSizeFor?.(width, height) ?? { width, height };
+  const target = info.imageSizeFor?.(width, height) ?? { width, height };
   return resizeRgb(image, target.width, target.height);
 }
 
