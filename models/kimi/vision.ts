@@ -187,7 +187,8 @@ export class VisionEncoder {
       timings.preprocessMs += out.timings.preprocessMs;
       timings.runMs += out.timings.runMs;
       parts.push(out.features);
-      this.remember(key, out.features.slice());
+      // At least this call's images stay: the next step shows most of them again (more history than the cache would thrash it).
+      this.remember(key, out.features.slice(), images.length);
     }
     return { features: concat(parts), hidden: textHidden, tokensPerImage: grids.map(([h, w]) => (h * w) / 4), grids, keys, timings };
   }
@@ -247,8 +248,8 @@ export class VisionEncoder {
     return out.data as Float32Array;
   }
 
-  private remember(key: string, features: Float32Array): void {
-    const limit = this.options.cacheImages ?? 4;
+  private remember(key: string, features: Float32Array, inCall: number): void {
+    const limit = Math.max(this.options.cacheImages ?? 4, inCall);
     if (limit <= 0) return;
     this.cache.set(key, features);
     while (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value as string);

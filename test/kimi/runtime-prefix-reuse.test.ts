@@ -100,6 +100,15 @@ describe('KV prefix reuse on a tiny package', () => {
     expect(up.cached).toBeGreaterThan(0);
   });
 
+  it('embeddings whose images are not named are never reused (same media-pad ids can hide other pictures)', async () => {
+    const { prompt } = await engine.prepare({ messages: [shown(picture(84, 84, 6), 'Where?')] });
+    const unnamed = { ids: prompt.ids, embeddings: prompt.embeddings };
+    await engine.model.prefill(unnamed);
+    expect((await engine.model.prefill(unnamed)).cachedTokens).toBe(0);
+    expect((await engine.model.prefill(prompt)).cachedTokens).toBe(0);
+    expect((await engine.model.prefill(prompt)).cachedTokens).toBeGreaterThan(0);
+  });
+
   it('the same request twice reruns only its last run; generation reports cached tokens and the same greedy answer', async () => {
     const request: ChatRequest = { messages: [shown(picture(84, 84, 5), 'What is on the screen?')], sampling: { maxNewTokens: 5, temperature: 0 } };
     const first = await collectGeneration(engine.generate(request));

@@ -37,6 +37,7 @@ export class PackageModel implements StepModel {
   private runMs = 0;
   /** What the decoder's cache holds, row by row. */
   private readonly sequence = new KvSequence();
+  private unnamed = 0;
 
   private constructor(
     readonly dir: string,
@@ -121,7 +122,7 @@ export class PackageModel implements StepModel {
    */
   async prefill(prompt: PreparedPrompt, options: { reuse?: boolean } = {}): Promise<PrefillResult> {
     const runs = prefillRuns(prompt, this.runRules);
-    const images = rowImages(prompt.ids.length, prompt.images);
+    const images = this.rowKeys(prompt);
     const keep = (options.reuse ?? this.reusePrefix) ? this.sequence.reusable(prompt.ids, images, runs) : 0;
     const logits = await this.runFrom(prompt, images, runs, keep, 'last');
     return { logits: logits[logits.length - 1], cachedTokens: keep };
@@ -129,10 +130,19 @@ export class PackageModel implements StepModel {
 
   /** A prefill from scratch with logits for every prompt row: [T, vocab]. */
   async prefillAll(prompt: PreparedPrompt): Promise<Float32Array> {
-    const parts = await this.runFrom(prompt, rowImages(prompt.ids.length, prompt.images), prefillRuns(prompt, this.runRules), 0, 'all');
+    const parts = await this.runFrom(prompt, this.rowKeys(prompt), prefillRuns(prompt, this.runRules), 0, 'all');
     const out = new Float32Array(prompt.ids.length * this.decoder.vocab);
     parts.reduce((offset, part) => (out.set(part, offset), offset + part.length), 0);
     return out;
+  }
+
+  /**
+   * Each row's image key. Embeddings whose images are not named (no `images` spans) get a key of
+   * their own: media-pad ids alone cannot tell two pictures apart, so their rows match nothing later.
+   */
+  private rowKeys(prompt: PreparedPrompt): (string | undefined)[] {
+    if (prompt.embeddings && !prompt.images) return new Array<string>(prompt.ids.length).fill(`unnamed embeddings ${++this.unnamed}`);
+    return rowImages(prompt.ids.length, prompt.images);
   }
 
   /** Keeps the first `keep` cache rows and runs the prompt's runs after them; the logits of each run. */
