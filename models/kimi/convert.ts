@@ -34,6 +34,8 @@ export interface ConvertOptions {
   moe?: MoeMode;
   /** MLA cache layout (decoder-graph.ts); default 'absorbed'. */
   attention?: AttentionMode;
+  /** New tokens per call from which attention runs in the expanded MLA form (decoder-graph.ts); default from the widths (171 for Kimi-VL). */
+  mlaExpandFrom?: number;
   /** MatMulNBits accuracy_level for int4 (0: float32 compute, exact to the dequantized weights;
    * 4: int8 activations, faster on CPU, adds activation rounding). Default 0. */
   accuracyLevel?: number;
@@ -161,7 +163,7 @@ export async function convertKimiVl(hfDir: string, outDir: string, opts: Convert
     const writer = new WeightWriter(b, src, { dtype, blockSize, chunkBytes: opts.chunkBytes, accuracyLevel: opts.accuracyLevel });
     const moe = moeMode;
     const attention: AttentionMode = opts.attention ?? 'absorbed';
-    const dec = buildDecoderGraph(b, cfg, writer, src, { moe, attention, onLayer: (l) => log(`decoder layer ${l + 1}/${cfg.text.numLayers}`) });
+    const dec = buildDecoderGraph(b, cfg, writer, src, { moe, attention, mlaExpandFrom: opts.mlaExpandFrom, onLayer: (l) => log(`decoder layer ${l + 1}/${cfg.text.numLayers}`) });
     files['decoder.onnx.data'] = decExt.close();
     b.save(join(outDir, 'decoder.onnx'), { metadata: { architecture: 'kimi_vl', part: 'decoder', dtype } });
     files['decoder.onnx'] = sha256File(join(outDir, 'decoder.onnx'));

@@ -18,20 +18,23 @@ const root = mkdtempSync(join(tmpdir(), 'kimi-decoder-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 
-async function setup(name: string, tiny: TinyOptions, dtype: 'fp32' | 'fp16' = 'fp32', moe?: MoeMode, attention?: 'absorbed' | 'naive') {
+async function setup(name: string, tiny: TinyOptions, dtype: 'fp32' | 'fp16' = 'fp32', moe?: MoeMode, attention?: 'absorbed' | 'naive', mlaExpandFrom?: number) {
   const hf = writeTinyCheckpoint(join(root, `${name}-hf`), tiny);
   const pkg = join(root, `${name}-${dtype}`);
-  await convertKimiVl(hf, pkg, { dtype, skipVision: true, moe, attention });
+  await convertKimiVl(hf, pkg, { dtype, skipVision: true, moe, attention, mlaExpandFrom });
   return { hf, pkg, dec: await KimiDecoder.open(pkg), ref: new DecoderReference(hf) };
 }
 
 const IDS = [5, 17, 300, 42, 9, 511, 0, 77];
 
-describe('Kimi decoder (fp32) vs float64 reference', () => {
+// MLA attention runs absorbed below `mlaExpandFrom` new tokens per call and expanded from it on
+// (decoder-graph.ts); the tiny widths' default (32) keeps these short prompts absorbed, 1 expands
+// every call, 4 mixes the forms within one sequence (a 3-token prefill absorbed, 4+ expanded).
+describe.each([undefined, 1, 4])('Kimi decoder (fp32) vs float64 reference, MLA expanded from %s new tokens', (mlaExpandFrom) => {
   let s: Awaited<ReturnType<typeof setup>>;
   beforeAll(async () => {
     // 8 experts, top-3, two shared experts, non-zero correction bias, dense first layer.
-    s = await setup('base', { seed: 11, numLayers: 3 });
+    s = await setup(`base-${mlaExpandFrom}`, { seed: 11, numLayers: 3 }, 'fp32', undefined, undefined, mlaExpandFrom);
   });
   afterAll(async () => {
     await s.dec.release();
@@ -62,6 +65,20 @@ describe('Kimi decoder (fp32) vs float64 reference', () => {
       expect(diff / scale).toBeLessThan(1e-5);
       expect(relErr(Float32Array.from(row), [want[t]], s.dec.vocab)).toBeLessThan(1e-4);
     });
+  });
+
+  it('a prefill sent in chunks gives every row the reference logits and leaves the same cache', async () => {
+    const chunked = await KimiDecoder.open(s.pkg, { prefillChunk: 3 });
+    try {
+      const logits = await chunked.prefill({ ids: IDS, logits: [0, 4, 5, 7] });
+      const want = s.ref.forward({ ids: IDS });
+      expect(relErr(logits, [want[0], want[4], want[5], want[7]], s.dec.vocab)).toBeLessThan(1e-4);
+      expect(chunked.length).toBe(IDS.length);
+      const next = await chunked.step(IDS[0]);
+      expect(relErr(next, [s.ref.forward({ ids: [...IDS, IDS[0]] })[IDS.length]], s.dec.vocab)).toBeLessThan(1e-4);
+    } finally {
+      await chunked.release();
+    }
   });
 
   it('truncate() rolls the cache back so a shared prefix can be reused', async () => {
