@@ -28,12 +28,12 @@ const shown = (image: RgbImage, words: string): ChatMessage => ({ role: 'user', 
 const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 /** Prefills `before` (and steps 3 tokens, as a generation would), then `after`; checks its logits against a prefill from scratch. */
-async function reuseAfter(before: ChatRequest, after: ChatRequest): Promise<{ cached: number; images: ImageSpan[]; ids: Int32Array; length: number }> {
-  const model = engine.model;
-  const first = await engine.prepare(before);
+async function reuseAfter(before: ChatRequest, after: ChatRequest, on: KimiEngine = engine): Promise<{ cached: number; images: ImageSpan[]; ids: Int32Array; length: number }> {
+  const model = on.model;
+  const first = await on.prepare(before);
   await model.prefill(first.prompt);
   for (const id of [11, 12, 13]) await model.step(id, model.decoder.length);
-  const { prompt } = await engine.prepare(after);
+  const { prompt } = await on.prepare(after);
   const reused = await model.prefill(prompt);
   const scratch = await model.prefill(prompt, { reuse: false });
   expect(scratch.cachedTokens).toBe(0);
@@ -44,7 +44,7 @@ async function reuseAfter(before: ChatRequest, after: ChatRequest): Promise<{ ca
 
 beforeAll(async () => {
   const tiny = await makeTinyPackage();
-  engine = await KimiEngine.open(tiny.pkg, { provider: 'cpu', prefillRun: RUN });
+  engine = await KimiEngine.open(tiny.pkg, { provider: 'cpu', prefillChunk: RUN });
 }, 300_000);
 
 afterAll(async () => {
@@ -100,6 +100,22 @@ describe('KV prefix reuse on a tiny package', () => {
     expect(up.cached).toBeGreaterThan(0);
   });
 
+  it('with the default runs (up to 512 rows, where attention runs expanded): the next turn after a large image is exact too', async () => {
+    const tiny = await makeTinyPackage();
+    const wide = await KimiEngine.open(tiny.pkg, { provider: 'cpu' });
+    try {
+      const turn1 = [text('system', 'You are a GUI agent. '.repeat(30)), shown(picture(448, 448, 7), 'Where is the Save button?')];
+      const turn2 = [...turn1, text('assistant', 'At the top left.'), text('user', 'And the Open button?')];
+      const { cached, images } = await reuseAfter({ messages: turn1 }, { messages: turn2 }, wide);
+      expect(images[0].rows).toBe(256);
+      expect(images[0].start).toBeGreaterThan(171);
+      // Through the image (its run is 256 rows); the short question after it shares a run with the reply's turn.
+      expect(cached).toBe(images[0].start + images[0].rows);
+    } finally {
+      await wide.dispose();
+    }
+  });
+
   it('embeddings whose images are not named are never reused (same media-pad ids can hide other pictures)', async () => {
     const { prompt } = await engine.prepare({ messages: [shown(picture(84, 84, 6), 'Where?')] });
     const unnamed = { ids: prompt.ids, embeddings: prompt.embeddings };
@@ -119,7 +135,7 @@ describe('KV prefix reuse on a tiny package', () => {
     expect(second.usage!.cachedTokens).toBeLessThan(prompt);
     expect(second.raw).toBe(first.raw);
     const tiny = await makeTinyPackage();
-    const fresh = await KimiEngine.open(tiny.pkg, { provider: 'cpu', prefillRun: RUN, reusePrefix: false });
+    const fresh = await KimiEngine.open(tiny.pkg, { provider: 'cpu', prefillChunk: RUN, reusePrefix: false });
     try {
       await collectGeneration(fresh.generate(request));
       const off = await collectGeneration(fresh.generate(request));

@@ -7,11 +7,10 @@
  * another path for a one-row matmul (one token, or an expert that got one token), so a suffix run
  * after a prefix from an earlier call differs from one full prefill in the last bits (measured on
  * the tiny package: most logits, by up to 3e-6). Reuse is therefore exact by construction: a prompt
- * is always prefilled in the same runs, cut at positions that depend only on the rows before them
- * (each image is a run of its own, and no run is longer than `maxRun` rows), and cache rows are
- * kept only in whole runs that were computed the same way with the same rows. An image row is the
- * same row only for the same image (content hash): two screenshots of one size expand to the same
- * media-pad ids.
+ * is always prefilled in the same runs (one session run each), cut at positions that depend only on
+ * the rows up to them (prefillRuns), and cache rows are kept only in whole runs that were computed
+ * the same way over the same rows. An image row is the same row only for the same image (content
+ * hash): two screenshots of one size expand to the same media-pad ids.
  */
 
 /** Rows [start, start + rows) of a prompt hold the features of the image whose content hash is `key`. */

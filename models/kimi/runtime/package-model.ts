@@ -21,10 +21,7 @@ import { KvSequence, prefillRuns, rowImages, type RunRules } from './kv-prefix.t
 import { placeImageFeatures } from './placeholders.ts';
 import { chooseExecutionProvider, type ProviderChoice } from './providers.ts';
 
-export type PackageModelOptions = Pick<EngineOptions, 'provider' | 'threads' | 'prefillRun' | 'reusePrefix'>;
-
-/** Default longest prefill run: bounds the temporaries of one decoder call. */
-export const DEFAULT_PREFILL_RUN = 512;
+export type PackageModelOptions = Pick<EngineOptions, 'provider' | 'threads' | 'prefillChunk' | 'reusePrefix'>;
 
 function need(dir: string, name: string | undefined, what: string): string {
   if (!name) throw new RangeError(`${join(dir, 'manifest.json')}: the package lists no ${what}; convert the checkpoint again`);
@@ -68,7 +65,8 @@ export class PackageModel implements StepModel {
     const imageConfig = t.preprocessor ? loadImageConfig(need(dir, t.preprocessor, 'preprocessor_config.json')) : KIMI_VL_IMAGE_DEFAULTS;
     const choice = await chooseExecutionProvider(options.provider ?? 'auto');
     const threads = options.threads ? { intraOpNumThreads: options.threads } : {};
-    const decoder = await KimiDecoder.open(dir, { executionProviders: [choice.provider], ...threads });
+    const chunk = options.prefillChunk !== undefined ? { prefillChunk: options.prefillChunk } : {};
+    const decoder = await KimiDecoder.open(dir, { executionProviders: [choice.provider], ...threads, ...chunk });
     const vision = manifest.vision
       ? await VisionEncoder.create(need(dir, manifest.vision.file, 'vision graph'), {
           vision: manifest.config.vision,
@@ -78,7 +76,9 @@ export class PackageModel implements StepModel {
         })
       : undefined;
     const turnStarts = new Set(['<|im_system|>', '<|im_user|>', '<|im_assistant|>'].map((name) => tokenizer.specialTokens.get(name)).filter((id) => id !== undefined));
-    return new PackageModel(dir, manifest, tokenizer, template, imageConfig, vision, decoder, choice, { maxRun: options.prefillRun ?? DEFAULT_PREFILL_RUN, turnStarts }, options.reusePrefix ?? true);
+    // Runs no longer than the decoder's chunks: each run is one session run (0: no limit).
+    const maxRun = decoder.prefillChunk > 0 ? decoder.prefillChunk : Number.MAX_SAFE_INTEGER;
+    return new PackageModel(dir, manifest, tokenizer, template, imageConfig, vision, decoder, choice, { maxRun, turnStarts }, options.reusePrefix ?? true);
   }
 
   get info(): EngineInfo {

@@ -10,8 +10,8 @@ export interface EngineOptions {
   threads?: number;
   /** Max new tokens when a request does not say (default 512). */
   defaultMaxNewTokens?: number;
-  /** Most prompt rows one decoder call prefills (default 512; see prefillRuns in kv-prefix.ts). */
-  prefillRun?: number;
+  /** Longest run of prompt tokens in one decoder session run (default: the decoder's, 512; 0 = no limit). */
+  prefillChunk?: number;
   /** Keep the KV cache rows a new prompt shares with the sequence before (default true). */
   reusePrefix?: boolean;
 }
