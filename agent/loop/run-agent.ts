@@ -83,7 +83,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunOutcome> {
   if (!Number.isInteger(options.maxSteps) || options.maxSteps < 1) {
     throw new Error(`maxSteps must be a positive integer (got ${options.maxSteps})`);
   }
-  const scale = options.history?.scale ?? 1;
+  const { images = 0, scale = 1 } = options.history ?? {};
+  if (!(Number.isInteger(images) && images >= 0)) throw new Error(`history.images must be a whole number >= 0 (got ${images})`);
   if (!(scale > 0 && scale <= 1)) throw new Error(`history.scale must be above 0 and at most 1 (got ${scale})`);
   const emit: LoopEventListener = options.onEvent ?? (() => undefined);
   const state: RunState = { steps: 0, history: [], stall: new StallDetector(options.stall) };
