@@ -228,7 +228,7 @@ async function runStep(
 
   let parsed;
   try {
-    parsed = options.parts.parse(info.family, generation.raw, info.coordinates);
+    parsed = options.parts.parse(info.family, generation, info.coordinates);
   } catch (error) {
     parsed = { thought: '', actions: [], error: `the reply could not be read: ${(error as Error).message}` };
   }

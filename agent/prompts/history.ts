@@ -33,7 +33,7 @@ export function currentFeedback(history: PromptStep[], feedback: string | undefi
   return notes.length > 0 ? notes.join('\n') : undefined;
 }
 
-/** The action text of a step: the isolated code, else the answer, else the raw reply. */
-export function actionText(step: PromptStep): string {
+/** The action of a step as the model wrote it: the isolated code, else the answer, else the raw reply. */
+export function actionAsWritten(step: PromptStep): string {
   return (step.code ?? step.answer ?? step.raw).trim();
 }

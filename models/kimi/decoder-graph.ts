@@ -34,9 +34,11 @@
  *   fed log(weight) at the chosen experts and -1e30 elsewhere: softmax then returns exactly
  *   weight / sum(weights); the graph multiplies back by sum(weights) when upstream does not
  *   normalise, and by routed_scaling_factor. fc1 holds gate/up rows interleaved per expert.
- * - 'dense' (execution providers without those kernels or control flow): every expert as one stacked
- *   matmul weighted by a dense [T, experts] weight matrix that is zero for unchosen experts:
- *   standard ops only, but n_routed/top_k (64/6 for the real model) times the expert FLOPs.
+ * - 'dense' (GPU execution providers, which lack those kernels and leave control flow on the CPU):
+ *   every expert as one stacked matmul weighted by a dense [T, experts] weight matrix that is zero
+ *   for unchosen experts: standard ops only, but n_routed/top_k (64/6 for the real model) times the
+ *   expert FLOPs, and every expert's weights read per decode step (memory-bound on a GPU). Its
+ *   attention runs absorbed only, so the whole graph has no If, Loop or NonZero.
  */
 import type { GraphBuilder } from '../onnx/builder.ts';
 import type { GraphProto } from '../onnx/index.ts';
@@ -143,8 +145,9 @@ export function buildDecoderGraph(
   // nh*(dn + dr + dv), plus expanding every key's K and V from its cached c (nh*(dn + dv)*kvr).
   // Expanding pays once a call has more than that ratio of new tokens: 171 at the real widths,
   // so a long prefill chunk runs expanded and a decode step absorbed. Same math, same cache.
-  const expandFrom = opts.mlaExpandFrom ?? defaultMlaExpandFrom(t);
-  const expand = b.op('GreaterOrEqual', [newLen, b.int64([expandFrom], [])]);
+  // The dense-MoE graph is the one for GPU providers: no control flow at all, so one attention form.
+  const expandFrom = opts.mlaExpandFrom ?? (moeMode === 'dense' ? Infinity : defaultMlaExpandFrom(t));
+  const expand = Number.isFinite(expandFrom) ? b.op('GreaterOrEqual', [newLen, b.int64([expandFrom], [])]) : '';
 
   const rms = (v: string, weight: string, eps: number): string => {
     const ms = b.op('ReduceMean', [b.op('Pow', [v, b.float32([2], [])]), b.int64([-1])], { keepdims: 1 });
@@ -194,7 +197,7 @@ export function buildDecoderGraph(
         g.output(form === 'absorbed' ? absorbedAttention(g, mla, kvr, nh * dv) : expandedAttention(g, { ...mla, wUk: wUkT }, kvr, nh, nh * dv), 'float32');
         return g.graph();
       };
-      heads = b.op('If', [expand], { then_branch: branch('expanded'), else_branch: branch('absorbed') });
+      heads = expandFrom === Infinity ? absorbedAttention(b, mla, kvr, nh * dv) : b.op('If', [expand], { then_branch: branch('expanded'), else_branch: branch('absorbed') });
     } else {
       // Per-head K = [k_nope | k_pe] and V from kv_b_proj; cache rows [K (nh*(dn+dr)) | V (nh*dv)].
       const kv = b.op('Reshape', [w.linear(cNorm, `${p}.self_attn.kv_b_proj.weight`), b.int64([-1, nh, dn + dv])]);

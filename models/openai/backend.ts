@@ -7,7 +7,7 @@
 import OpenAI from 'openai';
 import sharp from 'sharp';
 import type { RgbImage } from '../image.ts';
-import { ThinkingSplitter } from '../kimi/runtime/thinking.ts';
+import { joinThinking, ThinkingSplitter } from '../thinking.ts';
 import type { BackendInfo, ChatRequest, CoordinateUnit, GenerationEvent, GenerationResult, ModelFamily, VlmBackend } from '../types.ts';
 import { imageSizeForFamily } from './image-size.ts';
 import { defaultCoordinates } from '../family.ts';
@@ -138,7 +138,7 @@ export function openOpenAiBackend(spec: string, options: OpenAiBackendOptions = 
     yield {
       type: 'done',
       result: {
-        raw: serverThinking ? `◁think▷${serverThinking}◁/think▷${raw}` : raw,
+        raw: joinThinking(serverThinking, raw),
         thinking,
         answer: splitter.answer,
         finishReason,

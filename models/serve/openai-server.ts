@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import type { RgbImage } from '../image.ts';
+import { THINK_CLOSE, THINK_OPEN } from '../thinking.ts';
 import type { ChatMessage, ContentPart, GenerationResult, SamplingOptions, VlmBackend } from '../types.ts';
 
 export interface ModelServerOptions {
@@ -183,10 +184,10 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         if (!stream) continue;
         let text = event.delta;
         if (event.type === 'thinking' && !inThinking) {
-          text = '◁think▷' + text;
+          text = THINK_OPEN + text;
           inThinking = true;
         } else if (event.type === 'answer' && inThinking) {
-          text = '◁/think▷' + text;
+          text = THINK_CLOSE + text;
           inThinking = false;
         }
         res.write(chunk({ content: text }));
@@ -196,7 +197,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       const finish = result.finishReason === 'length' ? 'length' : 'stop';
       const usage = result.usage ? openAiUsage(result.usage) : undefined;
       if (stream) {
-        if (inThinking) res.write(chunk({ content: '◁/think▷' }));
+        if (inThinking) res.write(chunk({ content: THINK_CLOSE }));
         // A backend that only reports its final result still streams its text, in one piece.
         if (!streamed && result.raw) res.write(chunk({ content: result.raw }));
         res.write(chunk({}, finish));

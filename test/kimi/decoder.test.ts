@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertKimiVl } from '../../models/kimi/convert.ts';
-import type { MoeMode } from '../../models/kimi/decoder-graph.ts';
+import { buildDecoderGraph, defineExpertStacks, type MoeMode } from '../../models/kimi/decoder-graph.ts';
+import { readKimiConfig } from '../../models/kimi/config.ts';
+import { StackedSource } from '../../models/kimi/convert-sources.ts';
+import { WeightWriter } from '../../models/kimi/quantize-linear.ts';
+import { GraphBuilder } from '../../models/onnx/builder.ts';
+import { Checkpoint } from '../../models/safetensors/reader.ts';
 import { KimiDecoder } from '../../models/kimi/decoder.ts';
 import { writeTinyCheckpoint, type TinyOptions } from './fixtures/tiny-checkpoint.ts';
 import { DecoderReference, relErr } from './reference/decoder-ref.ts';
@@ -26,6 +31,21 @@ async function setup(name: string, tiny: TinyOptions, dtype: 'fp32' | 'fp16' = '
 }
 
 const IDS = [5, 17, 300, 42, 9, 511, 0, 77];
+
+/** Op types of the decoder graph's top level as the converter builds it (no If there means no subgraphs). */
+function decoderOps(hf: string, moe: MoeMode): string[] {
+  const cfg = readKimiConfig(join(hf, 'config.json'));
+  const ck = Checkpoint.open(hf);
+  try {
+    const src = new StackedSource(ck);
+    defineExpertStacks(src, cfg);
+    const b = new GraphBuilder('decoder');
+    buildDecoderGraph(b, cfg, new WeightWriter(b, src, { dtype: 'fp32' }), src, { moe });
+    return b.nodes.map((n) => n.opType);
+  } finally {
+    ck.close();
+  }
+}
 
 // MLA attention runs absorbed below `mlaExpandFrom` new tokens per call and expanded from it on
 // (decoder-graph.ts); the tiny widths' default (32) keeps these short prompts absorbed, 1 expands
@@ -170,6 +190,21 @@ describe('Kimi decoder routing variants', () => {
     ['fp16 weights (dense MoE), top-1', { seed: 3, numExpertsPerTok: 1, normTopkProb: false }, 'fp16', 'dense'],
     ['fp16 weights (per-expert, the fp16 default)', { seed: 5 }, 'fp16', 'per-expert'],
   ];
+  it('the dense-MoE graph (for GPU providers) has no control flow: no If, Loop, Scan or NonZero node', async () => {
+    const s = await setup('dense-flow', { seed: 11 }, 'fp32', 'dense');
+    try {
+      const dense = new Set(decoderOps(s.hf, 'dense'));
+      expect(dense.has('Gemm')).toBe(true);
+      for (const op of ['If', 'Loop', 'Scan', 'NonZero']) expect(dense.has(op)).toBe(false);
+      expect(new Set(decoderOps(s.hf, 'per-expert')).has('If')).toBe(true);
+      const logits = await s.dec.prefill({ ids: IDS, logits: 'all' });
+      expect(relErr(logits, s.ref.forward({ ids: IDS }), s.dec.vocab)).toBeLessThan(1e-4);
+    } finally {
+      await s.dec.release();
+      s.ref.close();
+    }
+  });
+
   for (const [name, tiny, dtype, moe] of moeVariants) {
     it(`${name}: logits match the reference; token-by-token decode equals one prefill`, async () => {
       const s = await setup(name.replace(/\W+/g, '_'), tiny, dtype, moe);

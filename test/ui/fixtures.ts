@@ -5,7 +5,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRgbImage, type RgbImage } from '../../models/image.ts';
-import type { RecordedAction, StepRecord } from '../../agent/trace/types.ts';
+import type { RecordedAction } from '../../agent/protocol/actions.ts';
+import type { StepRecord } from '../../agent/trace/types.ts';
 import { TRACE_VERSION } from '../../agent/trace/types.ts';
 import { TraceWriter } from '../../agent/trace/writer.ts';
 

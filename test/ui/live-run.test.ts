@@ -72,6 +72,8 @@ describe('live run from the UI', () => {
     await dialog.waitFor({ timeout: 30_000 });
     expect(await dialog.textContent()).toContain('text/destructive-shell');
     expect(await dialog.getByTestId('overlay-text').textContent()).toContain('rm -rf /tmp/not-there');
+    // The question says what would run, in words, not only the action's kind.
+    expect(await dialog.getByTestId('confirm-action').textContent()).toBe('type "rm -rf /tmp/not-there"');
     await page.screenshot({ path: join(SCREENS_DIR, 'confirm.png') });
     // The question waits in the host: a reloaded window asks it again.
     await page.reload();

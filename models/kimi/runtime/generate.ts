@@ -7,7 +7,8 @@
  */
 import type { GenerationEvent, GenerationResult, SamplingOptions } from '../../types.ts';
 import { createRng, sampleToken, validateSamplerSettings } from './sampling.ts';
-import { THINK_CLOSE, THINK_OPEN, ThinkingBudget, ThinkingSplitter } from './thinking.ts';
+import { THINK_CLOSE, THINK_OPEN, ThinkingSplitter } from '../../thinking.ts';
+import { ThinkingBudget } from './thinking-budget.ts';
 import { StopStringFilter } from './stop-strings.ts';
 import type { ImageSpan } from './kv-prefix.ts';
 

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { RunP, SettingsP, StartRunP } from '../../../agent/protocol.ts';
+import type { RunP, SettingsP, StartRunP } from '../../../agent/protocol/messages.ts';
 import { go, useClient, useEvents } from '../client-context.ts';
 import { RunControls, StatusBadge } from '../run-controls.tsx';
 
