@@ -9,7 +9,9 @@ export function formatStep(record: StepRecord): string {
   });
   const what = record.parseError ? `parse error: ${record.parseError}` : parts.join('; ') || '(no action)';
   const seconds = (record.timings.stepMs / 1000).toFixed(1);
-  return `step ${record.step}: ${what} (${seconds}s)`;
+  const usage = record.usage;
+  const tokens = usage ? `, ${usage.promptTokens} prompt tokens${usage.cachedTokens ? ` (${usage.cachedTokens} cached)` : ''}` : '';
+  return `step ${record.step}: ${what} (${seconds}s${tokens})`;
 }
 
 export function formatStatus(status: RunStatus, message?: string): string {

@@ -66,7 +66,7 @@ function olderStepText(step: PromptStep, n: number, thinking: boolean, inlineFee
 export function buildKimiPrompt(input: PromptInput): ChatRequest {
   const thinking = input.thinking ?? false;
   const history = input.history;
-  const kept = firstKept(history, input.keepImages ?? KIMI_KEEP_IMAGES);
+  const kept = firstKept(history, input.keepImages ?? KIMI_KEEP_IMAGES, input.historyMode);
   const messages: ChatMessage[] = [{ role: 'system', content: kimiSystemPrompt(thinking) }];
   history.forEach((step, i) => {
     if (i < kept) {

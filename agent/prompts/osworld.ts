@@ -39,7 +39,7 @@ You are asked to complete the following task: ${input.instruction}`;
 
 export function buildOsworldPrompt(input: PromptInput, system: string): ChatRequest {
   const history = input.history;
-  const kept = firstKept(history, input.keepImages ?? OSWORLD_KEEP_IMAGES);
+  const kept = firstKept(history, input.keepImages ?? OSWORLD_KEEP_IMAGES, input.historyMode);
   const messages: ChatMessage[] = [{ role: 'system', content: system }];
   history.forEach((step, i) => {
     if (i >= kept) {

@@ -61,6 +61,16 @@ export const StepSchema = z.object({
   parseError: z.string().optional(),
   feedback: z.string().optional(),
   timings: z.object({ stepMs: z.number(), modelMs: z.number(), executeMs: z.number(), settleMs: z.number() }),
+  /** What the model's step cost, as far as the backend reports it (older traces: absent). */
+  model: z
+    .object({
+      promptTokens: z.number().optional(),
+      cachedTokens: z.number().optional(),
+      visionMs: z.number().optional(),
+      prefillMs: z.number().optional(),
+      decodeTokensPerSecond: z.number().optional(),
+    })
+    .optional(),
 });
 export type StepP = z.infer<typeof StepSchema>;
 
@@ -127,6 +137,12 @@ const RunId = z
   .max(300)
   .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, 'a run id is a folder path under the runs folder (letters, digits, . _ -)');
 
+export const HistorySchema = z.object({
+  images: z.number().int().min(0).max(50).optional(),
+  scale: z.number().gt(0).max(1).optional(),
+  mode: z.enum(['sliding', 'stable']).optional(),
+});
+
 export const StartRunSchema = z.object({
   instruction: z.string().trim().min(1, 'type an instruction'),
   model: z.string().trim().min(1, 'pick a model or type a spec such as script:/path/replies.json'),
@@ -135,6 +151,8 @@ export const StartRunSchema = z.object({
   display: z.string().regex(/^:\d+(\.\d+)?$/, 'an X display looks like :0').optional(),
   /** onnxruntime execution provider for a local model (cpu, cuda, dml, coreml, webgpu); default: the backend's choice. */
   executionProvider: z.string().regex(/^[a-z0-9_-]+$/).optional(),
+  /** Earlier screenshots in the prompt (mirror of HistoryOptions in agent/prompts/types.ts); default: the model's trained format. */
+  history: HistorySchema.optional(),
   /** Re-run: start again from the state before this step of an earlier run (instruction copied). */
   from: z.object({ runId: RunId, step: z.number().int().positive() }).optional(),
 });

@@ -5,6 +5,7 @@
  */
 import type { RecordedAction } from '../protocol/actions.ts';
 import type { RunInfo, StepRecord } from '../trace/types.ts';
+import type { HistoryOptions } from '../prompts/types.ts';
 
 export interface StartRunOptions {
   instruction: string;
@@ -13,6 +14,7 @@ export interface StartRunOptions {
   thinking: boolean;
   display?: string;
   executionProvider?: string;
+  history?: HistoryOptions;
   /** Folder of the new run (created by the adapter) and its id under the runs folder. */
   runsDir: string;
   runId: string;

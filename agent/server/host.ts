@@ -148,7 +148,7 @@ export class AgentHost {
           status: 'running',
           startedAt: new Date().toISOString(),
           steps: 0,
-          settings: { maxSteps: options.maxSteps, display: options.display, thinking: options.thinking },
+          settings: { maxSteps: options.maxSteps, display: options.display, thinking: options.thinking, ...(options.history ? { history: options.history } : {}) },
           live: true,
         },
       };

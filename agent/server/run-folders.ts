@@ -66,6 +66,13 @@ export function toStep(runId: string, record: StepRecord, fileUrl: FileUrl): Ste
     parseError: record.parseError,
     feedback: record.feedback,
     timings: record.timings,
+    model: {
+      promptTokens: record.usage?.promptTokens,
+      cachedTokens: record.usage?.cachedTokens,
+      visionMs: record.timings.generation?.visionMs,
+      prefillMs: record.timings.generation?.prefillMs,
+      decodeTokensPerSecond: record.timings.generation?.decodeTokensPerSecond,
+    },
   };
 }
 

@@ -53,6 +53,9 @@ export const stepRecordSchema = z.looseObject({
   parseError: z.string().optional(),
   feedback: z.string().optional(),
   settle: z.object({ settled: z.boolean(), waitedMs: finite, changed: z.boolean() }).optional(),
+  usage: z
+    .looseObject({ promptTokens: z.number().int().nonnegative(), completionTokens: z.number().int().nonnegative(), cachedTokens: z.number().int().nonnegative().optional() })
+    .optional(),
   timings: z.looseObject({
     stepMs: finite,
     modelMs: finite,

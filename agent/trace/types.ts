@@ -1,6 +1,6 @@
 import type { RecordedAction } from '../protocol/actions.ts';
 import type { DisplayInfo } from '../env/types.ts';
-import type { GenerationTimings, ModelFamily } from '../../models/types.ts';
+import type { GenerationResult, GenerationTimings, ModelFamily } from '../../models/types.ts';
 
 /** Bumped whenever a record shape changes; the reader upgrades older traces on load. */
 export const TRACE_VERSION = 1;
@@ -60,6 +60,8 @@ export interface StepRecord {
   /** Notes the loop added for the model (nudges, refusals). */
   feedback?: string;
   settle?: { settled: boolean; waitedMs: number; changed: boolean };
+  /** The model's token counts for this step (prompt, generated, served from its KV cache); absent in older traces and for backends that give none. */
+  usage?: GenerationResult['usage'];
   timings: { stepMs: number; modelMs: number; generation?: GenerationTimings; executeMs: number; settleMs: number };
 }
 

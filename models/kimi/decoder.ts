@@ -66,7 +66,8 @@ export class KimiDecoder {
     dir: string,
     capacity: number,
     readonly expertKernel: ExpertKernel,
-    private readonly prefillChunk: number,
+    /** Longest run of tokens in one session run (0: a prefill goes whole). */
+    readonly prefillChunk: number,
   ) {
     const d = manifest.decoder;
     this.hidden = d.hidden;

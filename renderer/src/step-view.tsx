@@ -4,6 +4,17 @@ import { formatMs } from './client-context.ts';
 import { ActionOverlay } from './overlay.tsx';
 import { VirtualList } from './virtual-list.tsx';
 
+/** What the model's step cost: prompt tokens (how many the KV cache served), vision, prefill, decode speed. */
+function ModelFigures({ figures }: { figures: StepP['model'] }) {
+  if (!figures) return null;
+  const parts: string[] = [];
+  if (figures.promptTokens !== undefined) parts.push(`${figures.promptTokens} prompt tokens${figures.cachedTokens ? ` (${figures.cachedTokens} cached)` : ''}`);
+  if (figures.visionMs !== undefined) parts.push(`vision ${formatMs(figures.visionMs)}`);
+  if (figures.prefillMs !== undefined) parts.push(`prefill ${formatMs(figures.prefillMs)}`);
+  if (figures.decodeTokensPerSecond !== undefined) parts.push(`decode ${figures.decodeTokensPerSecond.toFixed(1)} tok/s`);
+  return parts.length > 0 ? <p className="muted" data-testid="model-figures">model: {parts.join(' · ')}</p> : null;
+}
+
 export function StepDetail({ step }: { step: StepP }) {
   const { captureWidth, captureHeight, modelWidth, modelHeight, display } = step.observation;
   return (
@@ -14,6 +25,7 @@ export function StepDetail({ step }: { step: StepP }) {
         <p className="muted">
           display {display.id} {display.width}×{display.height} @{display.scaleFactor}x · capture {captureWidth}×{captureHeight} · model {modelWidth}×{modelHeight}
         </p>
+        <ModelFigures figures={step.model} />
         {step.thought ? <p data-testid="thought">{step.thought}</p> : null}
         {step.parseError ? <p className="error">Parse error: {step.parseError}</p> : null}
         {step.feedback ? <p className="warn">{step.feedback}</p> : null}

@@ -41,8 +41,7 @@ describe('kimi-vl backend (worker thread)', () => {
   });
 
   it('the main event loop keeps ticking while the model generates (paired with an in-thread control)', async () => {
-    // A long prompt makes one prefill run long enough to see: in-thread, no timer fires during it
-    // (the control prefills it whole; in chunks each run is shorter, but still blocks its thread).
+    // A long prompt makes one prefill run long enough to see: in-thread, no timer fires during it.
     const long = { messages: [{ role: 'user' as const, content: 'the quick brown fox jumps over the lazy dog '.repeat(150) }], sampling: { maxNewTokens: 8 } };
     const watch = async (work: () => Promise<unknown>) => {
       let last = performance.now();
@@ -62,6 +61,7 @@ describe('kimi-vl backend (worker thread)', () => {
       return { maxGap, ticks, elapsed };
     };
     const { KimiEngine } = await import('../../models/kimi/runtime/engine.ts');
+    // The control prefills in one session run (no chunks), which blocks its thread from start to end.
     const engine = await KimiEngine.open(tiny.pkg, { provider: 'cpu', prefillChunk: 0 });
     const inThread = await watch(() => collectGeneration(engine.generate(long))).finally(() => engine.dispose());
     const inWorker = await watch(() => collectGeneration(backend.generate(long)));

@@ -87,9 +87,13 @@ describe('trace library and replay', () => {
     expect(loaded).toMatchObject({ status: 200, type: 'image/png' });
     await page.screenshot({ path: join(SCREENS_DIR, 'replay.png') });
 
+    // What the model's step cost, as the trace recorded it.
+    expect(await page.getByTestId('model-figures').textContent()).toBe('model: 4312 prompt tokens (3200 cached) · vision 1.2 s · prefill 2.5 s · decode 15.0 tok/s');
+
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => detail.getAttribute('data-step'), SLOW).toBe('2');
     await expect.poll(() => page.getByTestId('overlay-text').textContent(), SLOW).toContain('type "hello world"');
+    expect(await page.getByTestId('model-figures').count()).toBe(0);
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => detail.getAttribute('data-step'), SLOW).toBe('3');
     expect(await page.getByTestId('overlay-drag').count()).toBe(1);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { CommandResults } from '../../../agent/protocol/messages.ts';
+import { HistorySchema, type CommandResults } from '../../../agent/protocol/messages.ts';
 import { go, useClient } from '../client-context.ts';
 import { StatusBadge } from '../run-controls.tsx';
 import { StepDetail, StepTimeline } from '../step-view.tsx';
@@ -41,7 +41,15 @@ export function ReplayScreen({ runId }: { runId: string }) {
     try {
       const { runId: newId } = await client.request({
         type: 'run.start',
-        options: { instruction: run.instruction, model: run.model, maxSteps: run.settings.maxSteps, thinking: run.settings.thinking ?? false, display: run.settings.display, from: { runId, step: step.step } },
+        options: {
+          instruction: run.instruction,
+          model: run.model,
+          maxSteps: run.settings.maxSteps,
+          thinking: run.settings.thinking ?? false,
+          display: run.settings.display,
+          history: HistorySchema.safeParse(run.settings.history).data,
+          from: { runId, step: step.step },
+        },
       });
       go('live', newId);
     } catch (e) {
