@@ -21,15 +21,7 @@ import { KvSequence, prefillRuns, rowImages, type RunRules } from './kv-prefix.t
 import { placeImageFeatures } from './placeholders.ts';
 import { chooseExecutionProvider, type ProviderChoice } from './providers.ts';
 
-<<<<<<< HEAD
-export interface PackageModelOptions {
-  provider?: ExecutionProviderRequest;
-  threads?: number;
-  prefillChunk?: number;
-}
-=======
 export type PackageModelOptions = Pick<EngineOptions, 'provider' | 'threads' | 'prefillChunk' | 'reusePrefix'>;
->>>>>>> kvreuse
 
 function need(dir: string, name: string | undefined, what: string): string {
   if (!name) throw new RangeError(`${join(dir, 'manifest.json')}: the package lists no ${what}; convert the checkpoint again`);
@@ -73,12 +65,8 @@ export class PackageModel implements StepModel {
     const imageConfig = t.preprocessor ? loadImageConfig(need(dir, t.preprocessor, 'preprocessor_config.json')) : KIMI_VL_IMAGE_DEFAULTS;
     const choice = await chooseExecutionProvider(options.provider ?? 'auto');
     const threads = options.threads ? { intraOpNumThreads: options.threads } : {};
-<<<<<<< HEAD
-    const decoder = await KimiDecoder.open(dir, { executionProviders: [choice.provider], prefillChunk: options.prefillChunk, ...threads });
-=======
     const chunk = options.prefillChunk !== undefined ? { prefillChunk: options.prefillChunk } : {};
     const decoder = await KimiDecoder.open(dir, { executionProviders: [choice.provider], ...threads, ...chunk });
->>>>>>> kvreuse
     const vision = manifest.vision
       ? await VisionEncoder.create(need(dir, manifest.vision.file, 'vision graph'), {
           vision: manifest.config.vision,
