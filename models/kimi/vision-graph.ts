@@ -116,12 +116,12 @@ export function buildVisionGraph(config: KimiConfig, tensors: VisionTensorSource
   let x = linear(patches, 'vision_tower.patch_embed.proj', patchLen, C);
 
   // Learned position table, bicubic-interpolated per patch: sum over 16 taps of weight * table row.
+  // All taps in one Gather ([L, 16, C]) and one batched MatMul with the weights ([L, 1, 16]): a third
+  // of the memory traffic of a Gather, Mul and Add per tap.
   const table = weight('vision_tower.patch_embed.pos_emb.weight', [vision.posEmbHeight * vision.posEmbWidth, C]);
-  for (let t = 0; t < POS_TAPS; t++) {
-    const k = b.int64([t], []);
-    const rows = b.op('Gather', [table, b.op('Gather', [posIndex, k], { axis: 0 })], { axis: 0 });
-    x = b.op('Add', [x, b.op('Mul', [rows, b.op('Gather', [posWeight, k], { axis: 0 })])]);
-  }
+  const taps = b.op('Gather', [table, b.op('Transpose', [posIndex], { perm: [1, 0] })], { axis: 0 });
+  const tapWeights = b.op('Transpose', [posWeight], { perm: [1, 2, 0] });
+  x = b.op('Add', [x, b.op('Reshape', [b.op('MatMul', [tapWeights, taps]), b.int64([-1, C])])]);
 
   // True when every patch belongs to image 0 (ids are 0..n-1 in order): no mask is needed.
   const singleImage = b.op('Equal', [b.op('ReduceMax', [imageIds], { keepdims: 0 }), b.int64([0], [])]);
