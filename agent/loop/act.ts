@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isTerminal, type ModelAction, type ScreenAction } from '../actions/types.ts';
 import type { Environment, Observation } from '../env/types.ts';
+import type { InputState } from '../safety/input-state.ts';
 import type { ActionContext, SafetyVerdict } from '../safety/types.ts';
 import type { RecordedAction, RunStatus } from '../trace/types.ts';
 import type { LoopEventListener } from './events.ts';
@@ -19,6 +20,8 @@ export interface ActInput {
   observation: Observation;
   environment: Environment;
   hooks: LoopHooks;
+  /** Keys held and text typed by the run so far; each executed action is added to it. */
+  inputState: InputState;
   screenshot: string;
   emit: LoopEventListener;
   setStatus(status: RunStatus): Promise<void>;
@@ -50,7 +53,7 @@ export function describeAction(action: ScreenAction): string {
 
 async function decide(input: ActInput, screen: ScreenAction, recorded: RecordedAction): Promise<{ run: boolean; verdict: SafetyVerdict }> {
   const { hooks, step, observation } = input;
-  const context: ActionContext = { step, observation };
+  const context: ActionContext = { step, observation, input: input.inputState };
   const verdict: SafetyVerdict = hooks.reviewer ? await hooks.reviewer.review(screen, context) : { decision: 'allow' };
   recorded.safety = { decision: verdict.decision, ...(verdict.rule !== undefined ? { rule: verdict.rule } : {}) };
   if (verdict.decision === 'allow') return { run: true, verdict };
@@ -103,6 +106,8 @@ export async function act(input: ActInput): Promise<ActOutcome> {
       break;
     }
     const result = await input.environment.execute(screen, input.signal);
+    // Even a failed action may have pressed keys or typed part of its text.
+    input.inputState.apply(screen);
     recorded.execution = { ok: result.ok, durationMs: result.durationMs, ...(result.error !== undefined ? { error: result.error } : {}) };
     out.executeMs += result.durationMs;
     out.executed = true;

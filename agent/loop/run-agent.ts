@@ -4,6 +4,7 @@
  * All run state lives in this call, so any number of runs can share a process.
  */
 import type { Observation, Environment, SettleOptions } from '../env/types.ts';
+import { InputState } from '../safety/input-state.ts';
 import { resizeRgb } from '../image/resize.ts';
 import type { RgbImage } from '../../models/image.ts';
 import type { ChatMessage, VlmBackend } from '../../models/types.ts';
@@ -74,6 +75,8 @@ interface RunState {
   /** Told to the model on the next step. */
   feedback?: string;
   stall: StallDetector;
+  /** What the run's actions left on the desktop (keys held, text typed), for the safety review. */
+  input: InputState;
 }
 
 type Ending = { status: RunStatus; message?: string } | undefined;
@@ -83,7 +86,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunOutcome> {
     throw new Error(`maxSteps must be a positive integer (got ${options.maxSteps})`);
   }
   const emit: LoopEventListener = options.onEvent ?? (() => undefined);
-  const state: RunState = { steps: 0, history: [], stall: new StallDetector(options.stall) };
+  const state: RunState = { steps: 0, history: [], stall: new StallDetector(options.stall), input: new InputState() };
   const setStatus = async (status: RunStatus, message?: string) => {
     await options.trace?.setStatus(status, message);
     emit({ type: 'status', status, ...(message !== undefined ? { message } : {}) });
@@ -106,7 +109,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunOutcome> {
     emit({ type: 'step_started', step: state.steps + 1 });
     let result: StepResult;
     try {
-      result = await runStep(options, state.steps + 1, state.history, state.feedback, emit, setStatus);
+      result = await runStep(options, state.steps + 1, state, emit, setStatus);
     } catch (error) {
       if (error instanceof StoppedError || options.signal?.aborted) return finish(stopped);
       if (error instanceof UserTookOverError) {
@@ -175,8 +178,7 @@ async function observeForModel(options: RunAgentOptions, hooks: LoopHooks) {
 async function runStep(
   options: RunAgentOptions,
   step: number,
-  history: HistoryEntry[],
-  feedback: string | undefined,
+  { history, feedback, input }: RunState,
   emit: LoopEventListener,
   setStatus: (status: RunStatus) => Promise<void>,
 ): Promise<StepResult> {
@@ -227,7 +229,7 @@ async function runStep(
   };
   const acted = await act({
     step, actions, mapper: options.parts.mapper(geometry), observation, environment: options.environment,
-    hooks, screenshot, emit, setStatus, ...(options.signal ? { signal: options.signal } : {}),
+    hooks, inputState: input, screenshot, emit, setStatus, ...(options.signal ? { signal: options.signal } : {}),
   });
 
   const settleStart = performance.now();
