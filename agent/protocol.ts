@@ -209,7 +209,8 @@ export type CommandType = Command['type'];
 export interface CommandResults {
   hello: { version: number };
   'runs.list': { runs: RunP[] };
-  'runs.get': { run: RunP; steps: StepP[]; pending?: ConfirmRequestP; reportUrl: string };
+  /** warnings: what of the folder could not be shown (a damaged steps.jsonl line is skipped and named). */
+  'runs.get': { run: RunP; steps: StepP[]; warnings: string[]; pending?: ConfirmRequestP; reportUrl: string };
   'run.start': { runId: string };
   'run.pause': { ok: true };
   'run.resume': { ok: true };

@@ -132,8 +132,8 @@ export class AgentHost {
       const entry = this.live.get(runId);
       const run = entry?.run ?? (await readRunInfo(this.options.runsDir, runId));
       if (!run) throw new Error(`no run "${runId}" in ${this.options.runsDir} (no readable run.json)`);
-      const steps = await readSteps(this.options.runsDir, runId, this.options.fileUrl);
-      return { run, steps, pending: entry?.pending?.request, reportUrl: this.options.reportUrl(runId) };
+      const { steps, warnings } = await readSteps(this.options.runsDir, runId, this.options.fileUrl);
+      return { run, steps, warnings, pending: entry?.pending?.request, reportUrl: this.options.reportUrl(runId) };
     },
     'run.start': async ({ options }) => {
       const availability = await this.options.agent.availability();

@@ -11,7 +11,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_MESSAGE_BYTES, RequestSchema, TOKEN_PARAM, type ServerMessage } from '../protocol.ts';
 import type { AgentHost } from './host.ts';
 import { checkRequest } from './guard.ts';
-import { CONTENT_TYPES, contentType, exportReport, inside, runImagePath } from './run-files.ts';
+import { CONTENT_TYPES, contentType, exportReport, runImagePath } from './run-files.ts';
+import { inside } from './run-folders.ts';
 
 export interface ServeOptions {
   host: AgentHost;
@@ -90,7 +91,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: ServeOp
   if (path === '/' || path === '/index.html') return serveIndex(res, options.uiDir, options.token);
   if (path.startsWith('/assets/')) return serveFile(res, inside(options.uiDir, path.slice(1)));
   if (path.startsWith('/files/')) {
-    return serveFile(res, runImagePath(options.runsDir, path.slice('/files/'.length)));
+    return serveFile(res, await runImagePath(options.runsDir, path.slice('/files/'.length)));
   }
   const report = /^\/report\/(.+)\.html$/.exec(path);
   if (report) return serveReport(res, options.runsDir, report[1]);

@@ -2,11 +2,11 @@
  * What both transports serve besides the protocol: screenshots of run folders and exported reports.
  * `deskpilot serve` answers them over HTTP, Electron through its app:// scheme.
  */
-import { readFile } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { extname } from 'node:path';
+import { loadRunInfo } from '../trace/reader.ts';
 import type { RunInfo } from '../trace/types.ts';
 import { renderReport } from './report.ts';
-import { readStepRecords, runPath } from './run-folders.ts';
+import { readStepRecords, realInside } from './run-folders.ts';
 
 export const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,17 +22,9 @@ export function contentType(file: string): string {
   return CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
-/** Resolves a path under root, or undefined when it would escape it. */
-export function inside(root: string, relative: string): string | undefined {
-  const base = resolve(root);
-  const full = resolve(base, relative);
-  return full.startsWith(base + sep) ? full : undefined;
-}
-
-/** An image of a run folder named by "<run id>/<file>"; undefined for anything else. */
-export function runImagePath(runsDir: string, relative: string): string | undefined {
-  const file = inside(runsDir, relative);
-  return file && /\.(png|jpg)$/i.test(file) ? file : undefined;
+/** An image of a run folder named by "<run id>/<file>", not led out of the runs folder by a link; undefined for anything else. */
+export async function runImagePath(runsDir: string, relative: string): Promise<string | undefined> {
+  return /\.(png|jpg)$/i.test(relative) ? realInside(runsDir, relative) : undefined;
 }
 
 export interface Report {
@@ -40,15 +32,17 @@ export interface Report {
   html: string;
 }
 
-/** The offline HTML report of a run, or undefined when the folder has no readable run.json. */
+/** The offline HTML report of a run, or undefined when the folder (inside the runs folder) has no valid run.json. */
 export async function exportReport(runsDir: string, runId: string): Promise<Report | undefined> {
-  const dir = runPath(runsDir, runId);
+  const dir = await realInside(runsDir, runId, 'folder');
+  if (!dir) return undefined;
   let run: RunInfo;
   try {
-    run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunInfo;
+    run = await loadRunInfo(dir);
   } catch {
     return undefined;
   }
-  const html = await renderReport(dir, { ...run, id: runId }, await readStepRecords(dir));
+  const { records } = await readStepRecords(dir);
+  const html = await renderReport(dir, { ...run, id: runId }, records);
   return { fileName: `deskpilot-${runId.replace(/\//g, '_')}.html`, html };
 }

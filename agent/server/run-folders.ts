@@ -1,10 +1,13 @@
 /**
  * Reads run folders (run.json + steps.jsonl, the format of agent/trace/types.ts) into protocol shapes.
- * Tolerant on purpose: the library must list a run that is being written, or was killed mid-line.
+ * Tolerant on purpose: the library must list a run that is being written, or was killed mid-line, and
+ * one damaged folder or line is shown as damaged, never allowed to break the whole list or view.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { RunP, StepP } from '../protocol.ts';
+import { loadRunInfo, loadSteps, TraceFormatError } from '../trace/reader.ts';
+import { TRACE_FILES } from '../trace/run-id.ts';
 import type { RunInfo, StepRecord } from '../trace/types.ts';
 
 export type FileUrl = (runId: string, file: string) => string;
@@ -17,8 +20,28 @@ export function runPath(runsDir: string, runId: string): string {
   return dir;
 }
 
-async function readJson(file: string): Promise<unknown> {
-  return JSON.parse(await readFile(file, 'utf8')) as unknown;
+/** Resolves a path under root, or undefined when it would escape it (by name: links are not followed). */
+export function inside(root: string, relative: string): string | undefined {
+  const base = resolve(root);
+  const full = resolve(base, relative);
+  return full.startsWith(base + sep) ? full : undefined;
+}
+
+/**
+ * The real path of a file (or folder) under root, or undefined when it is missing, of the other kind,
+ * or when it or a folder on its way is a link that leads out of root.
+ */
+export async function realInside(root: string, relative: string, kind: 'file' | 'folder' = 'file'): Promise<string | undefined> {
+  const named = inside(root, relative);
+  if (!named) return undefined;
+  try {
+    const [realRoot, real] = await Promise.all([realpath(root), realpath(named)]);
+    if (!real.startsWith(realRoot + sep)) return undefined;
+    const info = await stat(real);
+    return (kind === 'file' ? info.isFile() : info.isDirectory()) ? real : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function exists(path: string): Promise<boolean> {
@@ -30,29 +53,35 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** run.json of a folder as the protocol's Run, or undefined when it has none or it is unreadable. */
+/**
+ * run.json of a folder as the protocol's Run; undefined when the folder has none. A run.json that is
+ * damaged (not JSON, a field of the wrong type, a link out of the runs folder) gives a Run with status
+ * "error" whose message says what is wrong, so the library shows it instead of failing on it.
+ */
 export async function readRunInfo(runsDir: string, runId: string, live = false): Promise<RunP | undefined> {
-  let info: Partial<RunInfo>;
+  if (!(await exists(join(runPath(runsDir, runId), TRACE_FILES.run)))) return undefined;
+  const dir = await realInside(runsDir, runId, 'folder');
   try {
-    info = (await readJson(join(runPath(runsDir, runId), 'run.json'))) as Partial<RunInfo>;
-  } catch {
-    return undefined;
+    if (!dir) throw new Error(`${runId} leads out of the runs folder`);
+    return toRun(runId, await loadRunInfo(dir), live);
+  } catch (error) {
+    const problem = `damaged run folder: ${(error as Error).message}`;
+    const damaged: RunInfo = { version: 1, id: runId, instruction: problem, message: problem, model: '', family: 'kimi', settings: { maxSteps: 0 }, status: 'error', startedAt: '', steps: 0 };
+    return toRun(runId, damaged, live);
   }
-  if (typeof info !== 'object' || info === null || typeof info.instruction !== 'string') return undefined;
-  return toRun(runId, info as RunInfo, live);
 }
 
 export function toRun(runId: string, info: RunInfo, live: boolean): RunP {
   return {
     id: runId,
     instruction: info.instruction,
-    model: String(info.model ?? ''),
-    status: info.status ?? 'error',
-    startedAt: String(info.startedAt ?? ''),
+    model: info.model,
+    status: info.status,
+    startedAt: info.startedAt,
     endedAt: info.endedAt,
     message: info.message,
-    steps: Number(info.steps ?? 0),
-    settings: { ...(info.settings ?? {}), maxSteps: Number(info.settings?.maxSteps ?? 0) },
+    steps: info.steps,
+    settings: info.settings,
     taskId: info.taskId,
     live,
   };
@@ -75,29 +104,25 @@ export function toStep(runId: string, record: StepRecord, fileUrl: FileUrl): Ste
   };
 }
 
-/** steps.jsonl records; a torn or corrupt line ends the list (a killed writer leaves at most one). */
-export async function readStepRecords(dir: string): Promise<StepRecord[]> {
-  let text: string;
+/**
+ * steps.jsonl records that pass validation, and a warning for each line that does not (or for a file
+ * that cannot be read at all); a killed writer's torn last line is dropped quietly.
+ */
+export async function readStepRecords(dir: string): Promise<{ records: StepRecord[]; warnings: string[] }> {
   try {
-    text = await readFile(join(dir, 'steps.jsonl'), 'utf8');
-  } catch {
-    return [];
+    const { steps, warnings } = await loadSteps(dir, { skipBad: true });
+    return { records: steps, warnings: warnings.filter((w) => !/last line is incomplete/.test(w)) };
+  } catch (error) {
+    if (error instanceof TraceFormatError) return { records: [], warnings: [error.message] };
+    throw error;
   }
-  const records: StepRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      records.push(JSON.parse(line) as StepRecord);
-    } catch {
-      break;
-    }
-  }
-  return records;
 }
 
-export async function readSteps(runsDir: string, runId: string, fileUrl: FileUrl): Promise<StepP[]> {
-  const records = await readStepRecords(runPath(runsDir, runId));
-  return records.map((r) => toStep(runId, r, fileUrl));
+export async function readSteps(runsDir: string, runId: string, fileUrl: FileUrl): Promise<{ steps: StepP[]; warnings: string[] }> {
+  const dir = await realInside(runsDir, runId, 'folder');
+  if (!dir) return { steps: [], warnings: [`run "${runId}" is not a folder inside the runs folder`] };
+  const { records, warnings } = await readStepRecords(dir);
+  return { steps: records.map((r) => toStep(runId, r, fileUrl)), warnings };
 }
 
 /** Every top-level run folder of the runs folder, newest first. */

@@ -2,7 +2,9 @@
  * Loads a run folder, upgrading old records and validating every line. Corrupt input is reported with
  * the file, line and field; a torn last line (the run was killed mid-write) is dropped with a warning.
  */
-import { access, readFile } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
+import { constants as fsConstants } from 'node:fs';
+import { access, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { TRACE_FILES } from './run-id.ts';
@@ -65,12 +67,30 @@ function validate<T>(
   return parsed.data;
 }
 
-async function readOptional(path: string): Promise<string | undefined> {
+/** The largest trace file read whole: the longest string V8 can make (about 512 MiB). */
+export const MAX_TRACE_FILE_BYTES = bufferConstants.MAX_STRING_LENGTH;
+
+/**
+ * One file of a trace as text, or undefined when it does not exist. A FIFO, device or folder in its
+ * place is refused rather than waited on (opened non-blocking), and so is a file too big to read whole.
+ */
+export async function readTraceFile(path: string): Promise<string | undefined> {
+  let handle;
   try {
-    return await readFile(path, 'utf8');
+    handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new TraceFormatError(path, undefined, undefined, 'is not a regular file (a FIFO, device or folder); a trace holds plain files');
+    if (info.size > MAX_TRACE_FILE_BYTES) {
+      throw new TraceFormatError(path, undefined, undefined, `is ${info.size} bytes, more than the ${MAX_TRACE_FILE_BYTES} bytes a trace file can be read with; split the run or trim the file`);
+    }
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
 }
 
@@ -81,6 +101,7 @@ function readJsonLines<T>(
   kind: RecordKind | undefined,
   table: UpgradeTable,
   warnings: string[],
+  skipBad = false,
 ): T[] {
   const lines = text.split('\n');
   const torn = !text.endsWith('\n') && text.length > 0;
@@ -97,9 +118,15 @@ function readJsonLines<T>(
         warnings.push(`${file}:${i + 1}: last line is incomplete (the run was cut off while writing it); ignored`);
         return;
       }
+      if (skipBad) return void warnings.push(`${file}:${i + 1}: is not valid JSON; skipped`);
       throw new TraceFormatError(file, i + 1, undefined, 'is not valid JSON');
     }
-    out.push(validate(schema, kind, value, file, i + 1, table));
+    try {
+      out.push(validate(schema, kind, value, file, i + 1, table));
+    } catch (error) {
+      if (!skipBad || !(error instanceof TraceFormatError)) throw error;
+      warnings.push(`${error.message}; skipped`);
+    }
   });
   return out;
 }
@@ -111,10 +138,10 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-export async function readTrace(dir: string, table: UpgradeTable = UPGRADERS): Promise<LoadedTrace> {
-  const warnings: string[] = [];
+/** run.json of a trace folder, upgraded and validated. */
+export async function loadRunInfo(dir: string, table: UpgradeTable = UPGRADERS): Promise<RunInfo> {
   const runPath = join(dir, TRACE_FILES.run);
-  const runText = await readOptional(runPath);
+  const runText = await readTraceFile(runPath);
   if (runText === undefined) throw new TraceFormatError(runPath, undefined, undefined, 'is missing: this folder is not a deskpilot trace');
   let runJson: unknown;
   try {
@@ -122,11 +149,25 @@ export async function readTrace(dir: string, table: UpgradeTable = UPGRADERS): P
   } catch {
     throw new TraceFormatError(runPath, undefined, undefined, 'is not valid JSON');
   }
-  const run = validate(runInfoSchema, 'run', runJson, runPath, undefined, table) as RunInfo;
+  return validate(runInfoSchema, 'run', runJson, runPath, undefined, table) as RunInfo;
+}
 
+/**
+ * steps.jsonl of a trace folder. Strict by default (the first bad line is an error); `skipBad` skips
+ * bad lines with a warning each instead, for viewers that should show what they can.
+ */
+export async function loadSteps(dir: string, options: { skipBad?: boolean; table?: UpgradeTable } = {}): Promise<{ steps: StepRecord[]; warnings: string[] }> {
+  const warnings: string[] = [];
   const stepsPath = join(dir, TRACE_FILES.steps);
-  const stepsText = (await readOptional(stepsPath)) ?? '';
-  const steps = readJsonLines(stepsText, stepsPath, stepRecordSchema, 'step', table, warnings) as StepRecord[];
+  const stepsText = (await readTraceFile(stepsPath)) ?? '';
+  const steps = readJsonLines(stepsText, stepsPath, stepRecordSchema, 'step', options.table ?? UPGRADERS, warnings, options.skipBad) as StepRecord[];
+  return { steps, warnings };
+}
+
+export async function readTrace(dir: string, table: UpgradeTable = UPGRADERS): Promise<LoadedTrace> {
+  const run = await loadRunInfo(dir, table);
+  const stepsPath = join(dir, TRACE_FILES.steps);
+  const { steps, warnings } = await loadSteps(dir, { table });
   steps.forEach((s, i) => {
     if (s.step !== i + 1) throw new TraceFormatError(stepsPath, i + 1, 'step', `is ${s.step}, expected ${i + 1} (steps must be consecutive)`);
   });
@@ -135,7 +176,7 @@ export async function readTrace(dir: string, table: UpgradeTable = UPGRADERS): P
   }
 
   const trajPath = join(dir, TRACE_FILES.traj);
-  const traj = readJsonLines((await readOptional(trajPath)) ?? '', trajPath, trajLineSchema, undefined, table, warnings) as TrajLine[];
+  const traj = readJsonLines((await readTraceFile(trajPath)) ?? '', trajPath, trajLineSchema, undefined, table, warnings) as TrajLine[];
 
   const finished = !['running', 'paused', 'awaiting_confirmation'].includes(run.status);
   if (!finished) warnings.push(`run.json still says "${run.status}": the run is in progress or was killed`);

@@ -113,6 +113,10 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   }
   for (const warning of trace.warnings) process.stderr.write(`warning: ${warning}\n`);
+  if (trace.steps.length === 0) {
+    const how = trace.finished ? formatStatus(trace.run.status, trace.run.message) : `run.json still says "${trace.run.status}": it was killed or is still starting`;
+    throw new UsageError(`${args.dir} recorded no steps: the run ended before its first step (${how}); there is nothing to replay`);
+  }
   if (args.fromStep > trace.steps.length) {
     throw new UsageError(`--from-step ${args.fromStep} is past the last recorded step (${trace.steps.length}) of ${args.dir}`);
   }

@@ -33,7 +33,7 @@ export function ReplayScreen({ runId }: { runId: string }) {
 
   if (error) return <p className="error">{error}</p>;
   if (!data) return <p className="muted">Loading…</p>;
-  const { run, steps } = data;
+  const { run, steps, warnings } = data;
   const step = steps[index];
 
   const rerun = async () => {
@@ -57,6 +57,13 @@ export function ReplayScreen({ runId }: { runId: string }) {
       <p className="muted">
         {run.model} · {run.steps} steps · started {new Date(run.startedAt).toLocaleString()} {run.message ? `· ${run.message}` : ''}
       </p>
+      {warnings.length > 0 ? (
+        <ul className="warn" data-testid="trace-warnings">
+          {warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      ) : null}
       <div className="controls">
         <button onClick={() => setIndex((i) => Math.max(0, i - 1))} disabled={index === 0} data-testid="prev">← Prev</button>
         <span data-testid="position">
