@@ -87,11 +87,15 @@ export async function runAgent(options: RunAgentOptions): Promise<RunOutcome> {
   }
   const emit: LoopEventListener = options.onEvent ?? (() => undefined);
   const state: RunState = { steps: 0, history: [], stall: new StallDetector(options.stall), input: new InputState() };
+  // A status message can quote the model (an answer, an error): redacted before the trace, the events
+  // and the caller's final status line see it.
+  const redact = options.hooks?.redact ?? ((text: string) => text);
   const setStatus = async (status: RunStatus, message?: string) => {
     await options.trace?.setStatus(status, message);
     emit({ type: 'status', status, ...(message !== undefined ? { message } : {}) });
   };
-  const finish = async ({ status, message }: NonNullable<Ending>): Promise<RunOutcome> => {
+  const finish = async ({ status, message: raw }: NonNullable<Ending>): Promise<RunOutcome> => {
+    const message = raw === undefined ? undefined : redact(raw);
     await setStatus(status, message);
     return { status, steps: state.steps, ...(message !== undefined ? { message } : {}) };
   };

@@ -21,6 +21,8 @@ export interface TraceStart {
   taskId?: string;
   /** Defaults to a fresh run id. */
   id?: string;
+  /** Removes secrets from the instruction before run.json keeps it (status messages come redacted by the loop). */
+  redact?: (text: string) => string;
 }
 
 export class TraceWriter {
@@ -55,7 +57,7 @@ export class TraceWriter {
     const info: RunInfo = {
       version: TRACE_VERSION,
       id: start.id ?? newRunId(now),
-      instruction: start.instruction,
+      instruction: start.redact ? start.redact(start.instruction) : start.instruction,
       model: start.model,
       family: start.family,
       settings: start.settings,
