@@ -6,7 +6,7 @@
 import { DesktopEnvironment } from '../../env/desktop/environment.ts';
 import type { DisplayInfo } from '../../env/types.ts';
 import { describeAction } from '../../loop/act.ts';
-import { formatStatus, formatStep } from '../../loop/progress.ts';
+import { formatStatus, formatStep, terminalSafe } from '../../loop/progress.ts';
 import { readTrace, TraceFormatError, type LoadedTrace } from '../../trace/reader.ts';
 import { remapAction, replayPlan } from '../../trace/replay-plan.ts';
 import { parseCommandLine, UsageError } from '../usage.ts';
@@ -57,7 +57,7 @@ function parseReplayArgs(argv: string[]): ReplayArgs | 'help' {
 
 function printTrace(trace: LoadedTrace, fromStep: number): void {
   const { run } = trace;
-  process.stdout.write(`run ${run.id}: ${JSON.stringify(run.instruction)}\nmodel ${run.model} (${run.family}), ${run.steps} steps, ${formatStatus(run.status, run.message)}\n`);
+  process.stdout.write(terminalSafe(`run ${run.id}: ${JSON.stringify(run.instruction)}`) + '\n' + terminalSafe(`model ${run.model} (${run.family}), ${run.steps} steps, `) + formatStatus(run.status, run.message) + '\n');
   for (const step of trace.steps) if (step.step >= fromStep) process.stdout.write(formatStep(step) + '\n');
 }
 

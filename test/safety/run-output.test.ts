@@ -1,7 +1,8 @@
 /**
- * A secret from the environment stays out of everything `deskpilot run` leaves behind, however it
- * arrives: in the instruction (run.json), in the model's final answer (run.json's message and the
- * status line on stdout / stderr), and typed in two write() calls of one reply or across two steps.
+ * What `deskpilot run` leaves behind and prints. A secret from the environment stays out of all of it,
+ * however it arrives: in the instruction (run.json), in the model's final answer (run.json's message
+ * and the status line on stdout / stderr), and typed in two write() calls of one reply or across two
+ * steps. Model text reaches the terminal with its escape sequences made visible, never acted on.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -47,5 +48,19 @@ describe('secrets in a run', () => {
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { instruction: string; message: string };
     expect(run.instruction).toBe('log in with [REDACTED]');
     expect(run.message).toBe('the key is [REDACTED]');
+  }, 240_000);
+});
+
+describe('model text on the terminal', () => {
+  it('prints escape sequences and other controls as visible text', async () => {
+    const fake = '\u001b[2J\u001b[32mstep 9: done\u009b31m\u202etxt.exe\u0007';
+    const replies = [code(`pyautogui.write(${JSON.stringify(fake)})`), code(`computer.terminate(status="failure", answer=${JSON.stringify(`gave up${fake}`)})`)];
+    const script = join(dir, 'escapes.json');
+    await writeFile(script, JSON.stringify({ family: 'kimi', replies }));
+    const result = await deskpilot(['run', 'type it', '--model', `script:${script}`, '--display', vd.display, '--out', join(dir, 'escapes')], vd.env, 180_000);
+    expect(result.code, result.stderr).toBe(1);
+    const printed = result.stdout + result.stderr;
+    expect(printed).not.toMatch(/[\u001b\u009b\u0007\u202e]/);
+    expect(result.stdout).toContain('failure: gave up\\x1b[2J\\x1b[32mstep 9: done\\x9b31m\\u202etxt.exe\\x07');
   }, 240_000);
 });
