@@ -95,6 +95,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunOutcome> {
     emit({ type: 'status', status, ...(message !== undefined ? { message } : {}) });
   };
   const finish = async ({ status, message: raw }: NonNullable<Ending>): Promise<RunOutcome> => {
+    // A key the model held down (keyDown without keyUp, or a keyUp refused with the rest of its step)
+    // must not stay down on the user's desktop after the run.
+    for (const key of state.input.heldKeys) await options.environment.execute({ kind: 'key_up', key }).catch(() => undefined);
     const message = raw === undefined ? undefined : redact(raw);
     await setStatus(status, message);
     return { status, steps: state.steps, ...(message !== undefined ? { message } : {}) };

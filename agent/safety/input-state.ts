@@ -24,8 +24,18 @@ const FIELD_ENDING_KEYS = new Set(['enter', 'numenter', 'tab', 'escape']);
 const FIELD_LIMIT = 8192;
 
 export class InputState {
-  private readonly held = new Set<string>();
+  /** Keys down, by chord name, with the name the action used (to release exactly that key). */
+  private readonly down = new Map<string, string>();
   private typed = '';
+
+  private get held(): string[] {
+    return [...this.down.keys()];
+  }
+
+  /** Keys the run pressed with key_down and has not released, as the actions named them. */
+  get heldKeys(): string[] {
+    return [...this.down.values()];
+  }
 
   /** The text typed into the focused field since focus last moved or a line was submitted. */
   get field(): string {
@@ -37,18 +47,18 @@ export class InputState {
    * Typing counts too while a modifier other than shift is held (ctrl held, then write('q') is ctrl+q).
    */
   chords(action: ScreenAction): string[][] {
-    const down = (...keys: string[]) => [...new Set([...this.held, ...keys])].sort();
+    const chord = (...keys: string[]) => [...new Set([...this.held, ...keys])].sort();
     switch (action.kind) {
       case 'hotkey': {
         const keys = action.keys.map(keyOf);
-        return keys.map((_, i) => down(...keys.slice(0, i + 1)));
+        return keys.map((_, i) => chord(...keys.slice(0, i + 1)));
       }
       case 'press':
       case 'key_down':
-        return [down(keyOf(action.key))];
+        return [chord(keyOf(action.key))];
       case 'type': {
-        if (![...this.held].some((k) => k !== 'shift')) return [];
-        return [...new Set([...action.text].map(keyOf))].map((k) => down(k));
+        if (!this.held.some((k) => k !== 'shift')) return [];
+        return [...new Set([...action.text].map(keyOf))].map((k) => chord(k));
       }
       default:
         return [];
@@ -59,10 +69,10 @@ export class InputState {
   apply(action: ScreenAction): void {
     switch (action.kind) {
       case 'key_down':
-        this.held.add(keyOf(action.key));
+        this.down.set(keyOf(action.key), action.key);
         return;
       case 'key_up':
-        this.held.delete(keyOf(action.key));
+        this.down.delete(keyOf(action.key));
         return;
       case 'type': {
         const text = this.typed + action.text;

@@ -73,6 +73,17 @@ describe('runAgent', () => {
     for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(PAUSE_BETWEEN_ACTIONS_MS);
   });
 
+  it('releases at the end of the run the keys the model held down and never released', async () => {
+    const executed: string[] = [];
+    const recording: typeof environment = Object.assign(Object.create(environment) as typeof environment, {
+      execute: (...args: Parameters<typeof environment.execute>) => (executed.push(JSON.stringify(args[0])), environment.execute(...args)),
+    });
+    const { outcome } = await run(['```python\npyautogui.keyDown("shiftright")\npyautogui.keyDown("a")\npyautogui.keyUp("a")\n```', 'DONE'], { environment: recording });
+    expect(outcome.status).toBe('success');
+    expect(executed.slice(-1)).toEqual([JSON.stringify({ kind: 'key_up', key: 'shiftright' })]);
+    expect(executed.filter((a) => a.includes('key_up'))).toHaveLength(2);
+  });
+
   it('refuses a reply with forbidden code, executes none of it, tells the model, and carries on', async () => {
     const marker = join(root, 'pwned');
     const { outcome, prompts, trace } = await run([
