@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
 import { MAX_MESSAGE_BYTES } from '../../agent/protocol.ts';
-import { startServe, type ServeProcess } from './serve-process.ts';
+import { ask, startServe, type ServeProcess } from './serve-process.ts';
 
 let display: VirtualDisplay;
 let serve: ServeProcess;
@@ -33,21 +33,6 @@ function connect(): Promise<WebSocket> {
     const socket = new WebSocket(`ws://127.0.0.1:${serve.port}/ws?token=${serve.token}`, { headers: { Origin: serve.origin }, maxPayload: 64 << 20 });
     socket.once('open', () => resolve(socket));
     socket.once('error', reject);
-  });
-}
-
-function ask(socket: WebSocket, command: unknown): Promise<{ ok: boolean; result?: unknown; error?: string }> {
-  return new Promise((resolve) => {
-    const id = Math.floor(Math.random() * 1e9);
-    const onMessage = (data: WebSocket.RawData) => {
-      const message = JSON.parse(String(data)) as { kind: string; id: number; ok: boolean; result?: unknown; error?: string };
-      if (message.kind === 'reply' && message.id === id) {
-        socket.off('message', onMessage);
-        resolve(message);
-      }
-    };
-    socket.on('message', onMessage);
-    socket.send(JSON.stringify({ id, command }));
   });
 }
 
