@@ -148,15 +148,13 @@ function windowMatches(match: WindowMatch, context: ActionContext): boolean {
 
 const NOTHING_BEFORE = new InputState();
 
-/** Matches found by a regular expression in a text (zero-length ones included). */
-function count(re: RegExp, text: string): number {
-  return [...text.matchAll(new RegExp(re.source, `${re.flags}g`))].length;
-}
-
-/** Whether typing `text` after `before` completes a new match: as typed, or as a shell would read it. */
+/**
+ * Whether the focused field, once `text` is typed after `before`, matches: as typed, or as a shell would
+ * read it. The whole field is judged, so a command completed or edited piece by piece is still seen.
+ */
 function typedMatch(re: RegExp, before: string, text: string): boolean {
-  const after = before + text;
-  return count(re, after) > count(re, before) || count(re, shellText(after)) > count(re, shellText(before));
+  const field = before + text;
+  return re.test(field) || re.test(shellText(field));
 }
 
 export function ruleMatches(rule: CompiledRule, action: ScreenAction, context: ActionContext): boolean {

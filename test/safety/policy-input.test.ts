@@ -76,11 +76,17 @@ describe('typed text', () => {
     expect(judge([type('rm -x'), press('backspace'), type('rf ~')]).at(-1)!.decision).toBe('confirm');
   });
 
-  it('an approved command is not asked about again for each later piece of the same line', () => {
+  it('an approved command is judged again with every later piece of its line, edits included', () => {
     const input = new InputState();
     input.apply(type('rm -rf /tmp/build'));
-    expect(judge([type(' && ls')], input)[0]!.decision).toBe('allow');
-    expect(judge([type('; rm -rf ~')], input)[0]!.decision).toBe('confirm');
+    input.apply(press('backspace'));
+    expect(judge([type('d')], input)[0]!.decision).toBe('confirm');
+    const editedAway = new InputState();
+    editedAway.apply(type('rm -rf /tmp/x'));
+    editedAway.apply({ kind: 'press', key: 'backspace', presses: 6 });
+    expect(judge([type('~')], editedAway)[0]!.decision).toBe('confirm');
+    editedAway.apply(press('enter'));
+    expect(judge([type('ls')], editedAway)[0]!.decision).toBe('allow');
   });
 
   it.each([
