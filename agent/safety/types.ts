@@ -19,8 +19,8 @@ export interface ActionContext {
   activeWindow?: { title: string; className: string };
   /** The page URL, in a browser environment. */
   url?: string;
-  /** Keys the run holds down and text it has typed into the focused field; absent: nothing. */
-  input?: InputState;
+  /** Keys the run holds down and text it has typed into the focused field (read-only here); absent: nothing. */
+  input?: Pick<InputState, 'chords' | 'field'>;
 }
 
 /** Decides each action before it runs (policy rules). */

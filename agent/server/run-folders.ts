@@ -6,7 +6,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { RunP, StepP } from '../protocol.ts';
-import { loadRunInfo, loadSteps, TraceFormatError } from '../trace/reader.ts';
+import { loadRunInfo, loadSteps, TORN_LAST_LINE, TraceFormatError } from '../trace/reader.ts';
 import { TRACE_FILES } from '../trace/run-id.ts';
 import type { RunInfo, StepRecord } from '../trace/types.ts';
 
@@ -111,7 +111,8 @@ export function toStep(runId: string, record: StepRecord, fileUrl: FileUrl): Ste
 export async function readStepRecords(dir: string): Promise<{ records: StepRecord[]; warnings: string[] }> {
   try {
     const { steps, warnings } = await loadSteps(dir, { skipBad: true });
-    return { records: steps, warnings: warnings.filter((w) => !/last line is incomplete/.test(w)) };
+    // A live run's last line may be half written at the moment it is read: not worth a warning here.
+    return { records: steps, warnings: warnings.filter((w) => !w.endsWith(TORN_LAST_LINE)) };
   } catch (error) {
     if (error instanceof TraceFormatError) return { records: [], warnings: [error.message] };
     throw error;

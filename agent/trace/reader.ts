@@ -74,7 +74,7 @@ export const MAX_TRACE_FILE_BYTES = bufferConstants.MAX_STRING_LENGTH;
  * One file of a trace as text, or undefined when it does not exist. A FIFO, device or folder in its
  * place is refused rather than waited on (opened non-blocking), and so is a file too big to read whole.
  */
-export async function readTraceFile(path: string): Promise<string | undefined> {
+async function readTraceFile(path: string): Promise<string | undefined> {
   let handle;
   try {
     handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
@@ -93,6 +93,9 @@ export async function readTraceFile(path: string): Promise<string | undefined> {
     await handle.close();
   }
 }
+
+/** The warning for a last line a killed (or still writing) run left incomplete. */
+export const TORN_LAST_LINE = 'last line is incomplete (the run was cut off while writing it); ignored';
 
 function readJsonLines<T>(
   text: string,
@@ -115,7 +118,7 @@ function readJsonLines<T>(
       value = JSON.parse(line);
     } catch {
       if (isLast && torn) {
-        warnings.push(`${file}:${i + 1}: last line is incomplete (the run was cut off while writing it); ignored`);
+        warnings.push(`${file}:${i + 1}: ${TORN_LAST_LINE}`);
         return;
       }
       if (skipBad) return void warnings.push(`${file}:${i + 1}: is not valid JSON; skipped`);
