@@ -148,13 +148,24 @@ function windowMatches(match: WindowMatch, context: ActionContext): boolean {
 
 const NOTHING_BEFORE = new InputState();
 
+/** Text rules are matched in windows of this size, overlapping by half: a hostile reply of 100 KB must not
+ *  make a backtracking pattern take quadratic time, and any match up to half a window long is still found. */
+const TEXT_WINDOW = 8192;
+
+function windows(text: string): string[] {
+  if (text.length <= TEXT_WINDOW) return [text];
+  const out: string[] = [];
+  for (let at = 0; at < text.length - TEXT_WINDOW / 2; at += TEXT_WINDOW / 2) out.push(text.slice(at, at + TEXT_WINDOW));
+  return out;
+}
+
 /**
  * Whether the focused field, once `text` is typed after `before`, matches: as typed, or as a shell would
  * read it. The whole field is judged, so a command completed or edited piece by piece is still seen.
  */
 function typedMatch(re: RegExp, before: string, text: string): boolean {
   const field = before + text;
-  return re.test(field) || re.test(shellText(field));
+  return [field, shellText(field)].some((form) => windows(form).some((piece) => re.test(piece)));
 }
 
 export function ruleMatches(rule: CompiledRule, action: ScreenAction, context: ActionContext): boolean {

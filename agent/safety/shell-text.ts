@@ -15,7 +15,7 @@ export function shellText(text: string): string {
     .replace(/\$\(\s*\)|``/g, '')
     .replace(/\\\n/g, '')
     .replace(/\$?['"]|\\/g, '')
-    .replace(/\{([^{}\s]*,[^{}\s]*)\}/g, (_, list: string) => list.replace(/,/g, ' '))
+    .replace(/\{([^{}\s,]*(?:,[^{}\s,]*)+)\}/g, (_, list: string) => list.replace(/,/g, ' '))
     .replace(/(^|\s)--([a-z][a-z-]*)(=\S*)?(?=\s|$)/gi, (_, space: string, name: string) => {
       const short = LONG_OPTIONS[name.toLowerCase()];
       return short === undefined ? space : `${space}${short}`;

@@ -89,6 +89,14 @@ describe('typed text', () => {
     expect(judge([type('ls')], editedAway)[0]!.decision).toBe('allow');
   });
 
+  it('finds a command anywhere in a write of 100 KB, the window edges included', () => {
+    for (const at of [0, 4090, 8190, 50_000, 100_000]) {
+      const text = 'x '.repeat(50_000).slice(0, at) + ' rm -rf ~ ' + 'y '.repeat(50_000).slice(at);
+      expect(judge([type(text)])[0]!.decision, `at ${at}`).toBe('confirm');
+    }
+    expect(judge([type('x '.repeat(50_000))])[0]!.decision).toBe('allow');
+  });
+
   it.each([
     ['"rm" -rf ~'],
     ["r''m -rf ~"],
