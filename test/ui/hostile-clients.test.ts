@@ -1,7 +1,8 @@
 /**
  * A misbehaving client cannot take `deskpilot serve` down: a frame over the size limit or of invalid
  * UTF-8 closes that client's socket with the matching close code, while the server stays up and a run
- * it is driving on a real Xvfb desktop carries on and ends with its own status.
+ * it is driving on a real Xvfb desktop carries on and ends with its own status. The UI says so when a
+ * pasted instruction is too long, instead of losing its connection.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
 import { MAX_MESSAGE_BYTES } from '../../agent/protocol.ts';
-import { ask, startServe, type ServeProcess } from './serve-process.ts';
+import { ask, launchChromium, SLOW, startServe, type ServeProcess } from './serve-process.ts';
 
 let display: VirtualDisplay;
 let serve: ServeProcess;
@@ -79,5 +80,25 @@ describe('deskpilot serve against hostile frames', () => {
     expect(serve.child.exitCode).toBeNull();
     control.close();
     other.close();
+  });
+});
+
+describe('the UI with an instruction over the message limit', () => {
+  it('names the limit and keeps its connection', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${serve.url}#/run`);
+      await page.getByTestId('instruction').fill('x'.repeat(MAX_MESSAGE_BYTES + 10));
+      await page.getByTestId('model').fill('script:/nowhere.json');
+      await page.getByTestId('start').click();
+      await expect.poll(() => page.getByTestId('run-error').textContent(), SLOW).toMatch(/over the 1048576-byte limit of a message/);
+      // Still connected: a short instruction is answered by the server (here: the script does not exist).
+      await page.getByTestId('instruction').fill('short');
+      await page.getByTestId('start').click();
+      await expect.poll(() => page.getByTestId('run-error').textContent(), SLOW).toMatch(/nowhere\.json/);
+    } finally {
+      await browser.close();
+    }
   });
 });
