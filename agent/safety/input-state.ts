@@ -18,15 +18,23 @@ function keyOf(name: string): string {
   return canonicalKey(name) ?? name.toLowerCase();
 }
 
-/** Keys after which the focused field starts afresh (a line was submitted, focus moved, or the field left). */
-const FIELD_ENDING_KEYS = new Set(['enter', 'numenter', 'tab', 'escape']);
+/**
+ * Keys after which the focused field is taken to start afresh: a line was submitted, focus moved, or
+ * (up / down, page keys) another line or a history entry whose text is not known here came up.
+ */
+const FIELD_ENDING_KEYS = new Set(['enter', 'numenter', 'tab', 'escape', 'up', 'down', 'pageup', 'pagedown']);
+const SUBMIT_KEYS = new Set(['enter', 'numenter']);
 /** The field text kept: enough for any command line, bounded for a model that types for hours. */
 const FIELD_LIMIT = 8192;
 
 export class InputState {
   /** Keys down, by chord name, with the name the action used (to release exactly that key). */
   private readonly down = new Map<string, string>();
+  /** The focused field's line as the run typed it, and where its cursor is. */
   private typed = '';
+  private cursor = 0;
+  /** Whether Backspace / Delete changed the line since text was last typed into it (and so judged). */
+  private edited = false;
 
   private get held(): string[] {
     return [...this.down.keys()];
@@ -37,9 +45,26 @@ export class InputState {
     return [...this.down.values()];
   }
 
-  /** The text typed into the focused field since focus last moved or a line was submitted. */
-  get field(): string {
-    return this.typed;
+  /**
+   * The focused field's line once `text` is typed at its cursor: what the run typed since focus last
+   * moved or a line was submitted, with its own edits (arrows, Home / End, Backspace / Delete) applied.
+   */
+  fieldAfter(text: string): string {
+    return this.typed.slice(0, this.cursor) + text + this.typed.slice(this.cursor);
+  }
+
+  /**
+   * The line a key press submits when that line was edited after its last judged write (deleting can
+   * turn a harmless line into a destructive one); undefined otherwise.
+   */
+  submitsEdited(action: ScreenAction): string | undefined {
+    return action.kind === 'press' && SUBMIT_KEYS.has(keyOf(action.key)) && this.edited ? this.typed : undefined;
+  }
+
+  private setField(typed: string, cursor: number): void {
+    const cut = Math.max(0, typed.length - FIELD_LIMIT);
+    this.typed = typed.slice(cut);
+    this.cursor = Math.min(this.typed.length, Math.max(0, cursor - cut));
   }
 
   /**
@@ -75,15 +100,26 @@ export class InputState {
         this.down.delete(keyOf(action.key));
         return;
       case 'type': {
-        const text = this.typed + action.text;
-        // A newline submits the line: what follows it is a new command.
-        this.typed = text.slice(text.lastIndexOf('\n') + 1).slice(-FIELD_LIMIT);
+        const newline = action.text.lastIndexOf('\n');
+        // A newline submits the line: what follows it starts a new one.
+        if (newline >= 0) this.setField(action.text.slice(newline + 1), action.text.length - newline - 1);
+        else this.setField(this.fieldAfter(action.text), this.cursor + action.text.length);
+        this.edited = false;
         return;
       }
       case 'press': {
         const key = keyOf(action.key);
-        if (key === 'backspace') this.typed = this.typed.slice(0, Math.max(0, this.typed.length - action.presses));
-        else if (FIELD_ENDING_KEYS.has(key)) this.typed = '';
+        const n = action.presses;
+        const [before, after] = [this.typed.slice(0, this.cursor), this.typed.slice(this.cursor)];
+        const length = this.typed.length;
+        if (key === 'backspace') this.setField(before.slice(0, Math.max(0, before.length - n)) + after, this.cursor - n);
+        else if (key === 'delete') this.setField(before + after.slice(n), this.cursor);
+        else if (key === 'left') this.cursor = Math.max(0, this.cursor - n);
+        else if (key === 'right') this.cursor = Math.min(this.typed.length, this.cursor + n);
+        else if (key === 'home') this.cursor = 0;
+        else if (key === 'end') this.cursor = this.typed.length;
+        else if (FIELD_ENDING_KEYS.has(key)) this.setField('', 0);
+        this.edited = (this.edited || this.typed.length !== length) && this.typed !== '';
         return;
       }
       case 'hotkey':
@@ -91,7 +127,8 @@ export class InputState {
       case 'mouse_down':
       case 'drag':
         // Shortcuts (paste, select all, switch window) and clicks change the field in ways not tracked here.
-        this.typed = '';
+        this.setField('', 0);
+        this.edited = false;
         return;
       default:
         return;

@@ -160,11 +160,10 @@ function windows(text: string): string[] {
 }
 
 /**
- * Whether the focused field, once `text` is typed after `before`, matches: as typed, or as a shell would
- * read it. The whole field is judged, so a command completed or edited piece by piece is still seen.
+ * Whether the focused field, once the text is typed, matches: as typed, or as a shell would read it. The
+ * whole field is judged, so a command completed or edited piece by piece is still seen.
  */
-function typedMatch(re: RegExp, before: string, text: string): boolean {
-  const field = before + text;
+function typedMatch(re: RegExp, field: string): boolean {
   return [field, shellText(field)].some((form) => windows(form).some((piece) => re.test(piece)));
 }
 
@@ -177,7 +176,8 @@ export function ruleMatches(rule: CompiledRule, action: ScreenAction, context: A
     if (!rule.keys.some(pressed)) return false;
   }
   if (rule.text) {
-    if (action.kind !== 'type' || !rule.text.some((re) => typedMatch(re, input.field, action.text))) return false;
+    const field = action.kind === 'type' ? input.fieldAfter(action.text) : input.submitsEdited(action);
+    if (field === undefined || !rule.text.some((re) => typedMatch(re, field))) return false;
   }
   if (rule.url) {
     if (context.url === undefined || !rule.url.some((re) => re.test(context.url!))) return false;

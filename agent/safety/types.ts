@@ -20,7 +20,7 @@ export interface ActionContext {
   /** The page URL, in a browser environment. */
   url?: string;
   /** Keys the run holds down and text it has typed into the focused field (read-only here); absent: nothing. */
-  input?: Pick<InputState, 'chords' | 'field'>;
+  input?: Pick<InputState, 'chords' | 'fieldAfter' | 'submitsEdited'>;
 }
 
 /** Decides each action before it runs (policy rules). */

@@ -89,6 +89,37 @@ describe('typed text', () => {
     expect(judge([type('ls')], editedAway)[0]!.decision).toBe('allow');
   });
 
+  it('follows the cursor: text typed after Home, arrows or Delete lands where the field has it', () => {
+    expect(judge([type(' -rf ~'), press('home'), type('rm')]).at(-1)).toMatchObject({ decision: 'confirm', rule: 'text/destructive-shell' });
+    expect(judge([type('rm  ~'), { kind: 'press', key: 'left', presses: 2 }, type('-rf')]).at(-1)!.decision).toBe('confirm');
+    // Deleting two characters turns the harmless line into rm -rf ~; the next write is judged with it.
+    const edited = judge([type('rm xx-rf ~'), press('home'), { kind: 'press', key: 'right', presses: 3 }, { kind: 'press', key: 'delete', presses: 2 }, press('end'), type(' ')]);
+    expect(edited.map((v) => v.decision)).toEqual(['allow', 'allow', 'allow', 'allow', 'allow', 'confirm']);
+    // ... and so is Enter, when nothing is typed after the edit.
+    const submitted = judge([type('rm xx-rf ~'), press('home'), { kind: 'press', key: 'right', presses: 3 }, { kind: 'press', key: 'delete', presses: 2 }, press('enter')]);
+    expect(submitted.at(-1)).toMatchObject({ decision: 'confirm', rule: 'text/destructive-shell' });
+    // Enter after an approved write is not asked about again.
+    const input = new InputState();
+    input.apply(type('rm -rf /tmp/build'));
+    expect(judge([press('enter')], input)[0]!.decision).toBe('allow');
+    expect(judge([type('rm -rf'), { kind: 'press', key: 'backspace', presses: 3 }, press('end'), type(' notes.txt')]).at(-1)!.decision).toBe('allow');
+  });
+
+  it('every destructive command typed as three pieces in a shuffled order, with the cursor moved between, asks (property)', () => {
+    let cases = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...SEEDS.map((s) => s.words.join(' '))), fc.nat(), fc.nat(), (command, i, j) => {
+        cases++;
+        const [a, b] = [i % (command.length + 1), j % (command.length + 1)].sort((x, y) => x - y) as [number, number];
+        // Type the first and last pieces, go back to where the middle belongs, type it.
+        const actions: ScreenAction[] = [type(command.slice(0, a)), type(command.slice(b)), press('home'), { kind: 'press', key: 'right', presses: a }, type(command.slice(a, b))];
+        expect(judge(actions).some((v) => v.rule === 'text/destructive-shell'), JSON.stringify(actions)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    console.log(`cursor-assembled commands: ${cases} cases`);
+  });
+
   it('finds a command anywhere in a write of 100 KB, the window edges included', () => {
     for (const at of [0, 4090, 8190, 50_000, 100_000]) {
       const text = 'x '.repeat(50_000).slice(0, at) + ' rm -rf ~ ' + 'y '.repeat(50_000).slice(at);
