@@ -3,7 +3,7 @@
  * held down (keyDown('alt'); press('f4') is the chord alt+f4) and the text typed into the focused field
  * so far (a command written in two pieces is still that command). One per run, fed every action that ran.
  */
-import type { ScreenAction } from '../actions/types.ts';
+import type { ScreenAction } from '../protocol/actions.ts';
 import { tryNormalizeKey } from '../actions/keys.ts';
 
 /** Canonical key name with left/right variants folded and letters lower-cased, for chord matching. */

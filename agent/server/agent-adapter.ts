@@ -110,6 +110,7 @@ async function startRun(options: StartRunOptions, callbacks: RunCallbacks): Prom
       settings: {
         maxSteps: options.maxSteps,
         thinking: options.thinking,
+        ...(options.history ? { history: options.history } : {}),
         ...(options.display ? { display: options.display } : {}),
         ...(options.from ? { rerunOf: options.from.dir, fromStep: options.from.step } : {}),
       },
@@ -132,6 +133,7 @@ async function startRun(options: StartRunOptions, callbacks: RunCallbacks): Prom
         parts: defaultParts,
         maxSteps: options.maxSteps,
         thinking: options.thinking,
+        ...(options.history ? { history: options.history } : {}),
         trace: writer,
         signal: abort.signal,
         pause,

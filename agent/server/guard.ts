@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { allowedHost, allowedOrigin } from '../../models/serve/loopback-guard.ts';
-import { TOKEN_HEADER, TOKEN_PARAM } from '../protocol.ts';
+import { TOKEN_HEADER, TOKEN_PARAM } from '../protocol/messages.ts';
 
 export function tokenMatches(given: string | null | undefined, token: string): boolean {
   if (typeof given !== 'string') return false;

@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { ScreenAction } from '../actions/types.ts';
+import type { ScreenAction } from '../protocol/actions.ts';
+import { describeAction } from '../protocol/describe.ts';
 import type { RunInfo, StepRecord } from '../trace/types.ts';
 import { realInside } from './run-folders.ts';
 
@@ -51,12 +52,6 @@ export function actionSvg(action: ScreenAction, width: number): string {
     case 'call_user':
       return '';
   }
-}
-
-/** One line naming an action the way the UI does, e.g. `click (412, 96)` or `type "hello"`. */
-export function describeAction(action: ScreenAction | { kind: string; [k: string]: unknown }): string {
-  const { kind, ...rest } = action as { kind: string } & Record<string, unknown>;
-  return `${kind} ${JSON.stringify(rest)}`;
 }
 
 /** The step's screenshot as a data: URI; only a .png / .jpg file of the run folder itself, else nothing. */

@@ -3,10 +3,9 @@
  * `deskpilot serve` answers them over HTTP, Electron through its app:// scheme.
  */
 import { extname } from 'node:path';
-import { loadRunInfo } from '../trace/reader.ts';
-import type { RunInfo } from '../trace/types.ts';
+import { readTrace, TraceFormatError, type LoadedTrace } from '../trace/reader.ts';
 import { renderReport } from './report.ts';
-import { readStepRecords, realInside } from './run-folders.ts';
+import { realInside } from './run-folders.ts';
 
 export const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -32,17 +31,17 @@ export interface Report {
   html: string;
 }
 
-/** The offline HTML report of a run, or undefined when the folder (inside the runs folder) has no valid run.json. */
+/** The offline HTML report of a run (live or finished), or undefined when the folder has no valid run.json. */
 export async function exportReport(runsDir: string, runId: string): Promise<Report | undefined> {
   const dir = await realInside(runsDir, runId, 'folder');
   if (!dir) return undefined;
-  let run: RunInfo;
+  let trace: LoadedTrace;
   try {
-    run = await loadRunInfo(dir);
-  } catch {
-    return undefined;
+    trace = await readTrace(dir, { tolerant: true });
+  } catch (error) {
+    if (error instanceof TraceFormatError) return undefined;
+    throw error;
   }
-  const { records } = await readStepRecords(dir);
-  const html = await renderReport(dir, { ...run, id: runId }, records);
+  const html = await renderReport(dir, { ...trace.run, id: runId }, trace.steps);
   return { fileName: `deskpilot-${runId.replace(/\//g, '_')}.html`, html };
 }

@@ -1,12 +1,12 @@
 /**
- * Reads run folders (run.json + steps.jsonl, the format of agent/trace/types.ts) into protocol shapes.
- * Tolerant on purpose: the library must list a run that is being written, or was killed mid-line, and
- * one damaged folder or line is shown as damaged, never allowed to break the whole list or view.
+ * Run folders as protocol shapes, read by the trace reader in its tolerant mode: the library must show
+ * a run that is being written, or was killed mid-line, and one unreadable folder is shown as such,
+ * never allowed to break the whole list. Nothing is read through a link that leads out of the runs folder.
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import type { RunP, StepP } from '../protocol.ts';
-import { loadRunInfo, loadSteps, TORN_LAST_LINE, TraceFormatError } from '../trace/reader.ts';
+import type { RunP, StepP } from '../protocol/messages.ts';
+import { readRunInfo as readRunJson, readStepRecords, TraceFormatError } from '../trace/reader.ts';
 import { TRACE_FILES } from '../trace/run-id.ts';
 import type { RunInfo, StepRecord } from '../trace/types.ts';
 
@@ -18,6 +18,15 @@ export function runPath(runsDir: string, runId: string): string {
   const dir = resolve(root, runId);
   if (dir !== root && !dir.startsWith(root + sep)) throw new Error(`run id "${runId}" points outside the runs folder`);
   return dir;
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Resolves a path under root, or undefined when it would escape it (by name: links are not followed). */
@@ -44,28 +53,19 @@ export async function realInside(root: string, relative: string, kind: 'file' | 
   }
 }
 
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * run.json of a folder as the protocol's Run; undefined when the folder has none. A run.json that is
- * damaged (not JSON, a field of the wrong type, a link out of the runs folder) gives a Run with status
- * "error" whose message says what is wrong, so the library shows it instead of failing on it.
+ * run.json of a folder as the protocol's Run; undefined when the folder has none. A run.json that cannot
+ * be read (not JSON, a field of the wrong type, a newer version, a link out of the runs folder) gives a
+ * Run with status "error" whose instruction and message say why, so the library shows it, not hides it.
  */
 export async function readRunInfo(runsDir: string, runId: string, live = false): Promise<RunP | undefined> {
   if (!(await exists(join(runPath(runsDir, runId), TRACE_FILES.run)))) return undefined;
   const dir = await realInside(runsDir, runId, 'folder');
   try {
     if (!dir) throw new Error(`${runId} leads out of the runs folder`);
-    return toRun(runId, await loadRunInfo(dir), live);
+    return toRun(runId, await readRunJson(dir), live);
   } catch (error) {
-    const problem = `damaged run folder: ${(error as Error).message}`;
+    const problem = `unreadable run folder: ${(error as Error).message}`;
     const damaged: RunInfo = { version: 1, id: runId, instruction: problem, message: problem, model: '', family: 'kimi', settings: { maxSteps: 0 }, status: 'error', startedAt: '', steps: 0 };
     return toRun(runId, damaged, live);
   }
@@ -94,36 +94,35 @@ export function toStep(runId: string, record: StepRecord, fileUrl: FileUrl): Ste
     screenshotUrl: fileUrl(runId, record.screenshot),
     observation: record.observation,
     raw: record.raw,
-    thinking: record.thinking ?? '',
-    thought: record.thought ?? '',
+    thinking: record.thinking,
+    thought: record.thought,
     summary: record.summary,
-    actions: record.actions ?? [],
+    actions: record.actions,
     parseError: record.parseError,
     feedback: record.feedback,
     timings: record.timings,
+    model: {
+      promptTokens: record.usage?.promptTokens,
+      cachedTokens: record.usage?.cachedTokens,
+      visionMs: record.timings.generation?.visionMs,
+      prefillMs: record.timings.generation?.prefillMs,
+      decodeTokensPerSecond: record.timings.generation?.decodeTokensPerSecond,
+    },
   };
 }
 
-/**
- * steps.jsonl records that pass validation, and a warning for each line that does not (or for a file
- * that cannot be read at all); a killed writer's torn last line is dropped quietly.
- */
-export async function readStepRecords(dir: string): Promise<{ records: StepRecord[]; warnings: string[] }> {
-  try {
-    const { steps, warnings } = await loadSteps(dir, { skipBad: true });
-    // A live run's last line may be half written at the moment it is read: not worth a warning here.
-    return { records: steps, warnings: warnings.filter((w) => !w.endsWith(TORN_LAST_LINE)) };
-  } catch (error) {
-    if (error instanceof TraceFormatError) return { records: [], warnings: [error.message] };
-    throw error;
-  }
-}
-
+/** The steps recorded so far; a torn or corrupt line ends the list, and the warnings say so. */
 export async function readSteps(runsDir: string, runId: string, fileUrl: FileUrl): Promise<{ steps: StepP[]; warnings: string[] }> {
   const dir = await realInside(runsDir, runId, 'folder');
   if (!dir) return { steps: [], warnings: [`run "${runId}" is not a folder inside the runs folder`] };
-  const { records, warnings } = await readStepRecords(dir);
-  return { steps: records.map((r) => toStep(runId, r, fileUrl)), warnings };
+  try {
+    const { steps, warnings } = await readStepRecords(dir, { tolerant: true });
+    return { steps: steps.map((r) => toStep(runId, r, fileUrl)), warnings };
+  } catch (error) {
+    // A steps.jsonl that cannot be read at all (a FIFO, too big): the view says why it is empty.
+    if (error instanceof TraceFormatError) return { steps: [], warnings: [error.message] };
+    throw error;
+  }
 }
 
 /** Every top-level run folder of the runs folder, newest first. */

@@ -10,12 +10,14 @@ import { DesktopEnvironment } from '../env/desktop/environment.ts';
 import { defaultParts } from '../loop/default-parts.ts';
 import { runAgent, type RunOutcome } from '../loop/run-agent.ts';
 import { TraceWriter } from '../trace/writer.ts';
+import type { HistoryOptions } from '../prompts/types.ts';
 
 export interface EpisodeJob {
   instruction: string;
   model: string;
   taskId: string;
   maxSteps: number;
+  history?: HistoryOptions;
   traceDir: string;
   display: string;
 }
@@ -74,7 +76,7 @@ export async function prepareEpisode(job: EpisodeJob, backends: BackendCache): P
       instruction: job.instruction,
       model: job.model,
       family: backend.info().family,
-      settings: { maxSteps: job.maxSteps, display: job.display },
+      settings: { maxSteps: job.maxSteps, display: job.display, ...(job.history ? { history: job.history } : {}) },
       taskId: job.taskId,
     });
   } catch (error) {
@@ -86,7 +88,7 @@ export async function prepareEpisode(job: EpisodeJob, backends: BackendCache): P
     waitUntilQuiet: async (quietMs, maxMs, signal) =>
       (await environment.settle(await environment.observe(), { quietMs, maxMs, ignoreCells: 8 }, signal)).settled,
     run: (signal) =>
-      runAgent({ instruction: job.instruction, backend, environment, parts: defaultParts, maxSteps: job.maxSteps, trace: writer, signal }),
+      runAgent({ instruction: job.instruction, backend, environment, parts: defaultParts, maxSteps: job.maxSteps, history: job.history, trace: writer, signal }),
     dispose,
   };
 }

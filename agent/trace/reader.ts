@@ -1,6 +1,8 @@
 /**
- * Loads a run folder, upgrading old records and validating every line. Corrupt input is reported with
- * the file, line and field; a torn last line (the run was killed mid-write) is dropped with a warning.
+ * The one reader of run folders: upgrades old records and validates every line, so the CLI, the
+ * replay backend, the UI server and the report all trust what they load. Corrupt input is reported
+ * with the file, line and field; a torn last line (the run was killed mid-write) is dropped with a
+ * warning. Tolerant mode (ReadOptions) is for runs that may be live.
  */
 import { constants as bufferConstants } from 'node:buffer';
 import { constants as fsConstants } from 'node:fs';
@@ -10,7 +12,7 @@ import type { z } from 'zod';
 import { TRACE_FILES } from './run-id.ts';
 import { runInfoSchema, stepRecordSchema, trajLineSchema } from './schema.ts';
 import type { RunInfo, StepRecord, TrajLine } from './types.ts';
-import { TraceVersionError, upgradeRecord, type RecordKind, type UpgradeTable, UPGRADERS } from './upgrade.ts';
+import { TraceVersionError, upgradeRecord, UPGRADERS, type RecordKind, type UpgradeTable } from './upgrade.ts';
 
 export interface LoadedTrace {
   dir: string;
@@ -74,7 +76,7 @@ export const MAX_TRACE_FILE_BYTES = bufferConstants.MAX_STRING_LENGTH;
  * One file of a trace as text, or undefined when it does not exist. A FIFO, device or folder in its
  * place is refused rather than waited on (opened non-blocking), and so is a file too big to read whole.
  */
-async function readTraceFile(path: string): Promise<string | undefined> {
+async function readOptional(path: string): Promise<string | undefined> {
   let handle;
   try {
     handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
@@ -94,44 +96,89 @@ async function readTraceFile(path: string): Promise<string | undefined> {
   }
 }
 
-/** The warning for a last line a killed (or still writing) run left incomplete. */
-export const TORN_LAST_LINE = 'last line is incomplete (the run was cut off while writing it); ignored';
+export interface ReadOptions {
+  /**
+   * For a run that may still be writing (the UI server reads live runs) or was left broken: the first
+   * line of steps.jsonl or traj.jsonl that cannot be read ends its list with a warning instead of
+   * throwing. run.json must still be valid, or there is no run to show.
+   */
+  tolerant?: boolean;
+  /** How old records are brought up to date (tests give their own). */
+  upgrades?: UpgradeTable;
+}
 
+/**
+ * The records of a JSON-lines file. A last line without its newline (the writer is mid-line, or was
+ * killed there) is dropped with a warning in both modes; in tolerant mode so is everything from the
+ * first bad line on.
+ */
 function readJsonLines<T>(
   text: string,
   file: string,
-  schema: z.ZodType<T>,
-  kind: RecordKind | undefined,
-  table: UpgradeTable,
+  read: (value: unknown, line: number, index: number) => T,
+  tolerant: boolean,
   warnings: string[],
-  skipBad = false,
 ): T[] {
   const lines = text.split('\n');
-  const torn = !text.endsWith('\n') && text.length > 0;
-  if (!torn) lines.pop(); // the empty string after the final newline
+  const lastIsTorn = !text.endsWith('\n') && text.length > 0;
+  if (!lastIsTorn) lines.pop(); // the empty string after the final newline
   const out: T[] = [];
-  lines.forEach((line, i) => {
-    const isLast = i === lines.length - 1;
-    if (line.trim() === '') return;
-    let value: unknown;
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
     try {
-      value = JSON.parse(line);
-    } catch {
-      if (isLast && torn) {
-        warnings.push(`${file}:${i + 1}: ${TORN_LAST_LINE}`);
-        return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new TraceFormatError(file, i + 1, undefined, 'is not valid JSON');
       }
-      if (skipBad) return void warnings.push(`${file}:${i + 1}: is not valid JSON; skipped`);
-      throw new TraceFormatError(file, i + 1, undefined, 'is not valid JSON');
-    }
-    try {
-      out.push(validate(schema, kind, value, file, i + 1, table));
+      out.push(read(value, i + 1, out.length));
     } catch (error) {
-      if (!skipBad || !(error instanceof TraceFormatError)) throw error;
-      warnings.push(`${error.message}; skipped`);
+      if (!(error instanceof TraceFormatError)) throw error;
+      if (lastIsTorn && i === lines.length - 1) {
+        warnings.push(`${file}:${i + 1}: last line is incomplete (the run is writing it, or was cut off while writing it); ignored`);
+      } else if (tolerant) {
+        warnings.push(`${error.message}; this line and the ones after it are left out`);
+      } else {
+        throw error;
+      }
+      break;
     }
-  });
+  }
   return out;
+}
+
+/** run.json, upgraded and validated. Throws TraceFormatError when it is missing or wrong. */
+export async function readRunInfo(dir: string, options: ReadOptions = {}): Promise<RunInfo> {
+  const runPath = join(dir, TRACE_FILES.run);
+  const runText = await readOptional(runPath);
+  if (runText === undefined) throw new TraceFormatError(runPath, undefined, undefined, 'is missing: this folder is not a deskpilot trace');
+  let runJson: unknown;
+  try {
+    runJson = JSON.parse(runText);
+  } catch {
+    throw new TraceFormatError(runPath, undefined, undefined, 'is not valid JSON');
+  }
+  return validate(runInfoSchema, 'run', runJson, runPath, undefined, options.upgrades ?? UPGRADERS) as RunInfo;
+}
+
+/** steps.jsonl, each line upgraded and validated, numbered 1, 2, 3...; none when the file is missing. */
+export async function readStepRecords(dir: string, options: ReadOptions = {}): Promise<{ steps: StepRecord[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  const stepsPath = join(dir, TRACE_FILES.steps);
+  const text = (await readOptional(stepsPath)) ?? '';
+  const steps = readJsonLines(
+    text,
+    stepsPath,
+    (value, line, index) => {
+      const step = validate(stepRecordSchema, 'step', value, stepsPath, line, options.upgrades ?? UPGRADERS) as StepRecord;
+      if (step.step !== index + 1) throw new TraceFormatError(stepsPath, line, 'step', `is ${step.step}, expected ${index + 1} (steps must be consecutive)`);
+      return step;
+    },
+    options.tolerant ?? false,
+    warnings,
+  );
+  return { steps, warnings };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -141,45 +188,22 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** run.json of a trace folder, upgraded and validated. */
-export async function loadRunInfo(dir: string, table: UpgradeTable = UPGRADERS): Promise<RunInfo> {
-  const runPath = join(dir, TRACE_FILES.run);
-  const runText = await readTraceFile(runPath);
-  if (runText === undefined) throw new TraceFormatError(runPath, undefined, undefined, 'is missing: this folder is not a deskpilot trace');
-  let runJson: unknown;
-  try {
-    runJson = JSON.parse(runText);
-  } catch {
-    throw new TraceFormatError(runPath, undefined, undefined, 'is not valid JSON');
-  }
-  return validate(runInfoSchema, 'run', runJson, runPath, undefined, table) as RunInfo;
-}
-
-/**
- * steps.jsonl of a trace folder. Strict by default (the first bad line is an error); `skipBad` skips
- * bad lines with a warning each instead, for viewers that should show what they can.
- */
-export async function loadSteps(dir: string, options: { skipBad?: boolean; table?: UpgradeTable } = {}): Promise<{ steps: StepRecord[]; warnings: string[] }> {
-  const warnings: string[] = [];
-  const stepsPath = join(dir, TRACE_FILES.steps);
-  const stepsText = (await readTraceFile(stepsPath)) ?? '';
-  const steps = readJsonLines(stepsText, stepsPath, stepRecordSchema, 'step', options.table ?? UPGRADERS, warnings, options.skipBad) as StepRecord[];
-  return { steps, warnings };
-}
-
-export async function readTrace(dir: string, table: UpgradeTable = UPGRADERS): Promise<LoadedTrace> {
-  const run = await loadRunInfo(dir, table);
-  const stepsPath = join(dir, TRACE_FILES.steps);
-  const { steps, warnings } = await loadSteps(dir, { table });
-  steps.forEach((s, i) => {
-    if (s.step !== i + 1) throw new TraceFormatError(stepsPath, i + 1, 'step', `is ${s.step}, expected ${i + 1} (steps must be consecutive)`);
-  });
+export async function readTrace(dir: string, options: ReadOptions = {}): Promise<LoadedTrace> {
+  const run = await readRunInfo(dir, options);
+  const { steps, warnings } = await readStepRecords(dir, options);
   for (const s of steps) {
     if (!(await exists(join(dir, s.screenshot)))) warnings.push(`step ${s.step}: screenshot ${s.screenshot} is missing`);
   }
 
   const trajPath = join(dir, TRACE_FILES.traj);
-  const traj = readJsonLines((await readTraceFile(trajPath)) ?? '', trajPath, trajLineSchema, undefined, table, warnings) as TrajLine[];
+  const upgrades = options.upgrades ?? UPGRADERS;
+  const traj = readJsonLines(
+    (await readOptional(trajPath)) ?? '',
+    trajPath,
+    (value, line) => validate(trajLineSchema, undefined, value, trajPath, line, upgrades) as TrajLine,
+    options.tolerant ?? false,
+    warnings,
+  );
 
   const finished = !['running', 'paused', 'awaiting_confirmation'].includes(run.status);
   if (!finished) warnings.push(`run.json still says "${run.status}": the run is in progress or was killed`);

@@ -2,7 +2,7 @@
  * What `replay --execute` does again: the screen actions a trace shows were executed successfully,
  * step by step, moved onto the current display when its geometry differs from the recorded one.
  */
-import { isTerminal, mapActionPoints, type Point, type ScreenAction } from '../actions/types.ts';
+import { isTerminal, mapActionPoints, type Point, type ScreenAction } from '../protocol/actions.ts';
 import type { DisplayInfo } from '../env/types.ts';
 import type { StepRecord } from './types.ts';
 

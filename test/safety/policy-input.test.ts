@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ScreenAction } from '../../agent/actions/types.ts';
+import type { ScreenAction } from '../../agent/protocol/actions.ts';
 import { InputState } from '../../agent/safety/input-state.ts';
 import { SafetyPolicy } from '../../agent/safety/policy.ts';
 import { shellText } from '../../agent/safety/shell-text.ts';

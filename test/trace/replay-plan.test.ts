@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DisplayInfo } from '../../agent/env/types.ts';
 import { osworldActionString } from '../../agent/trace/osworld-action.ts';
 import { remapAction, replayPlan } from '../../agent/trace/replay-plan.ts';
-import type { RecordedAction } from '../../agent/trace/types.ts';
+import type { RecordedAction } from '../../agent/protocol/actions.ts';
 import { stepRecord } from './fixtures/records.ts';
 
 const display = (x: number, width: number, height: number): DisplayInfo => ({ id: '0', x, y: 0, width, height, scaleFactor: 1, primary: true });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
-import { MAX_MESSAGE_BYTES } from '../../agent/protocol.ts';
+import { MAX_MESSAGE_BYTES } from '../../agent/protocol/messages.ts';
 import { ask, launchChromium, SLOW, startServe, type ServeProcess } from './serve-process.ts';
 
 let display: VirtualDisplay;

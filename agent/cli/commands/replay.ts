@@ -5,7 +5,7 @@
  */
 import { DesktopEnvironment } from '../../env/desktop/environment.ts';
 import type { DisplayInfo } from '../../env/types.ts';
-import { describeAction } from '../../loop/act.ts';
+import { describeAction } from '../../protocol/describe.ts';
 import { formatStatus, formatStep, terminalSafe } from '../../loop/progress.ts';
 import { readTrace, TraceFormatError, type LoadedTrace } from '../../trace/reader.ts';
 import { remapAction, replayPlan } from '../../trace/replay-plan.ts';

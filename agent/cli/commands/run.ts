@@ -16,6 +16,8 @@ import { newRunId } from '../../trace/run-id.ts';
 import { TraceWriter } from '../../trace/writer.ts';
 import type { VlmBackend } from '../../../models/types.ts';
 import { parseCommandLine, UsageError } from '../usage.ts';
+import { HISTORY_OPTIONS, HISTORY_USAGE, parseHistoryOptions } from '../history-options.ts';
+import type { HistoryOptions } from '../../prompts/types.ts';
 import { PauseControl } from '../../loop/pause.ts';
 import { parseChord } from '../../safety/input-watch.ts';
 import { parseRect, type Rect } from '../../safety/mask.ts';
@@ -30,6 +32,7 @@ const USAGE = `usage: deskpilot run "<instruction>" --model <spec> [options]
   --max-steps N     step cap (default 15)
   --task ID         task id (picks <dir>/<ID>.json for script:<dir>)
   --thinking        let a thinking model think before answering
+${HISTORY_USAGE}
 safety:
   --policy FILE     extra safety rules (YAML; repeatable); the defaults are agent/safety/default-policy.yaml
   --yes             approve every action a rule marks "confirm" (without it and without a terminal: deny)
@@ -47,6 +50,7 @@ export interface RunArgs {
   maxSteps: number;
   task?: string;
   thinking: boolean;
+  history: HistoryOptions;
   policy: string[];
   yes: boolean;
   maskRegions: Rect[];
@@ -68,6 +72,7 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
       'max-steps': { type: 'string' },
       task: { type: 'string' },
       thinking: { type: 'boolean', default: false },
+      ...HISTORY_OPTIONS,
       policy: { type: 'string', multiple: true },
       yes: { type: 'boolean', default: false },
       'mask-region': { type: 'string', multiple: true },
@@ -108,6 +113,7 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
     model: values.model,
     maxSteps,
     thinking: values.thinking ?? false,
+    history: parseHistoryOptions(values),
     policy: values.policy ?? [],
     yes: values.yes ?? false,
     maskRegions,
@@ -217,7 +223,7 @@ export async function run(argv: string[]): Promise<number> {
         instruction: args.instruction,
         model: args.model,
         family: info.family,
-        settings: { maxSteps: args.maxSteps, thinking: args.thinking, coordinates: info.coordinates, ...(args.display ? { display: args.display } : {}), ...(args.monitor ? { monitor: args.monitor } : {}) },
+        settings: { maxSteps: args.maxSteps, thinking: args.thinking, history: args.history, coordinates: info.coordinates, ...(args.display ? { display: args.display } : {}), ...(args.monitor ? { monitor: args.monitor } : {}) },
         ...(args.task !== undefined ? { taskId: args.task } : {}),
         ...(safety.hooks.redact ? { redact: safety.hooks.redact } : {}),
       });
@@ -246,6 +252,7 @@ export async function run(argv: string[]): Promise<number> {
         }
       },
       thinking: args.thinking,
+      history: args.history,
       ...(args.monitor !== undefined ? { displayId: args.monitor } : {}),
     });
     stopResumeKeys();
