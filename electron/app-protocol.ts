@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Protocol } from 'electron';
-import { CONTENT_TYPES, contentType, exportReport, inside, runImagePath } from '../agent/server/run-files.ts';
+import { CONTENT_TYPES, contentType, exportReport, runImagePath } from '../agent/server/run-files.ts';
+import { inside } from '../agent/server/run-folders.ts';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME } from './security.ts';
 
 /** Must run before the app is ready. */
@@ -33,7 +34,7 @@ export function appRequestHandler(uiDir: string, runsDir: string): (request: Req
     const path = decodeURIComponent(url.pathname);
     if (path === '/' || path === '/index.html') return fileResponse(inside(uiDir, 'index.html'));
     if (path.startsWith('/assets/')) return fileResponse(inside(uiDir, path.slice(1)));
-    if (path.startsWith('/files/')) return fileResponse(runImagePath(runsDir, path.slice('/files/'.length)));
+    if (path.startsWith('/files/')) return fileResponse(await runImagePath(runsDir, path.slice('/files/'.length)));
     const report = /^\/report\/(.+)\.html$/.exec(path);
     if (report) {
       const exported = await exportReport(runsDir, report[1]).catch(() => undefined);

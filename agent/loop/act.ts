@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isTerminal, type ModelAction, type RecordedAction, type ScreenAction } from '../protocol/actions.ts';
 import { describeAction } from '../protocol/describe.ts';
 import type { Environment, Observation } from '../env/types.ts';
+import type { InputState } from '../safety/input-state.ts';
 import type { ActionContext, SafetyVerdict } from '../safety/types.ts';
 import type { RunStatus } from '../trace/types.ts';
 import type { LoopEventListener } from './events.ts';
@@ -20,6 +21,8 @@ export interface ActInput {
   observation: Observation;
   environment: Environment;
   hooks: LoopHooks;
+  /** Keys held and text typed by the run so far; each executed action is added to it. */
+  inputState: InputState;
   screenshot: string;
   emit: LoopEventListener;
   setStatus(status: RunStatus): Promise<void>;
@@ -48,7 +51,7 @@ const FEEDBACK_TEXT = { maxText: 80 };
 
 async function decide(input: ActInput, screen: ScreenAction, recorded: RecordedAction): Promise<{ run: boolean; verdict: SafetyVerdict }> {
   const { hooks, step, observation } = input;
-  const context: ActionContext = { step, observation };
+  const context: ActionContext = { step, observation, input: input.inputState };
   const verdict: SafetyVerdict = hooks.reviewer ? await hooks.reviewer.review(screen, context) : { decision: 'allow' };
   recorded.safety = { decision: verdict.decision, ...(verdict.rule !== undefined ? { rule: verdict.rule } : {}) };
   if (verdict.decision === 'allow') return { run: true, verdict };
@@ -101,6 +104,8 @@ export async function act(input: ActInput): Promise<ActOutcome> {
       break;
     }
     const result = await input.environment.execute(screen, input.signal);
+    // Even a failed action may have pressed keys or typed part of its text.
+    input.inputState.apply(screen);
     recorded.execution = { ok: result.ok, durationMs: result.durationMs, ...(result.error !== undefined ? { error: result.error } : {}) };
     out.executeMs += result.durationMs;
     out.executed = true;

@@ -4,6 +4,7 @@
  * All run state lives in this call, so any number of runs can share a process.
  */
 import type { Observation, Environment, SettleOptions } from '../env/types.ts';
+import { InputState } from '../safety/input-state.ts';
 import { resizeRgb } from '../image/resize.ts';
 import type { RgbImage } from '../../models/image.ts';
 import type { BackendInfo, ChatMessage, VlmBackend } from '../../models/types.ts';
@@ -75,6 +76,8 @@ interface RunState {
   /** Told to the model on the next step. */
   feedback?: string;
   stall: StallDetector;
+  /** What the run's actions left on the desktop (keys held, text typed), for the safety review. */
+  input: InputState;
 }
 
 type Ending = { status: RunStatus; message?: string } | undefined;
@@ -87,12 +90,19 @@ export async function runAgent(options: RunAgentOptions): Promise<RunOutcome> {
   if (!(Number.isInteger(images) && images >= 0)) throw new Error(`history.images must be a whole number >= 0 (got ${images})`);
   if (!(scale > 0 && scale <= 1)) throw new Error(`history.scale must be above 0 and at most 1 (got ${scale})`);
   const emit: LoopEventListener = options.onEvent ?? (() => undefined);
-  const state: RunState = { steps: 0, history: [], stall: new StallDetector(options.stall) };
+  const state: RunState = { steps: 0, history: [], stall: new StallDetector(options.stall), input: new InputState() };
+  // A status message can quote the model (an answer, an error): redacted before the trace, the events
+  // and the caller's final status line see it.
+  const redact = options.hooks?.redact ?? ((text: string) => text);
   const setStatus = async (status: RunStatus, message?: string) => {
     await options.trace?.setStatus(status, message);
     emit({ type: 'status', status, ...(message !== undefined ? { message } : {}) });
   };
-  const finish = async ({ status, message }: NonNullable<Ending>): Promise<RunOutcome> => {
+  const finish = async ({ status, message: raw }: NonNullable<Ending>): Promise<RunOutcome> => {
+    // A key the model held down (keyDown without keyUp, or a keyUp refused with the rest of its step)
+    // must not stay down on the user's desktop after the run.
+    for (const key of state.input.heldKeys) await options.environment.execute({ kind: 'key_up', key }).catch(() => undefined);
+    const message = raw === undefined ? undefined : redact(raw);
     await setStatus(status, message);
     return { status, steps: state.steps, ...(message !== undefined ? { message } : {}) };
   };
@@ -110,7 +120,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunOutcome> {
     emit({ type: 'step_started', step: state.steps + 1 });
     let result: StepResult;
     try {
-      result = await runStep(options, state.steps + 1, state.history, state.feedback, emit, setStatus);
+      result = await runStep(options, state.steps + 1, state, emit, setStatus);
     } catch (error) {
       if (error instanceof StoppedError || options.signal?.aborted) return finish(stopped);
       if (error instanceof UserTookOverError) {
@@ -191,8 +201,7 @@ async function observeForModel(options: RunAgentOptions, hooks: LoopHooks) {
 async function runStep(
   options: RunAgentOptions,
   step: number,
-  history: HistoryEntry[],
-  feedback: string | undefined,
+  { history, feedback, input }: RunState,
   emit: LoopEventListener,
   setStatus: (status: RunStatus) => Promise<void>,
 ): Promise<StepResult> {
@@ -244,7 +253,7 @@ async function runStep(
   };
   const acted = await act({
     step, actions, mapper: options.parts.mapper(geometry), observation, environment: options.environment,
-    hooks, screenshot, emit, setStatus, ...(options.signal ? { signal: options.signal } : {}),
+    hooks, inputState: input, screenshot, emit, setStatus, ...(options.signal ? { signal: options.signal } : {}),
   });
 
   const settleStart = performance.now();

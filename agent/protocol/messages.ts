@@ -137,6 +137,9 @@ const RunId = z
   .max(300)
   .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, 'a run id is a folder path under the runs folder (letters, digits, . _ -)');
 
+/** Longer than any task a person writes, far below a message's size limit. */
+export const MAX_INSTRUCTION_CHARS = 20_000;
+
 export const HistorySchema = z.object({
   images: z.number().int().min(0).max(50).optional(),
   scale: z.number().gt(0).max(1).optional(),
@@ -144,7 +147,7 @@ export const HistorySchema = z.object({
 });
 
 export const StartRunSchema = z.object({
-  instruction: z.string().trim().min(1, 'type an instruction'),
+  instruction: z.string().trim().min(1, 'type an instruction').max(MAX_INSTRUCTION_CHARS, `an instruction is at most ${MAX_INSTRUCTION_CHARS} characters`),
   model: z.string().trim().min(1, 'pick a model or type a spec such as script:/path/replies.json'),
   maxSteps: z.number().int().min(1).max(1000).default(15),
   thinking: z.boolean().default(false),
@@ -234,6 +237,8 @@ export type ServerMessage = Reply | { kind: 'event'; event: AgentEvent };
 
 /** Query parameter (and header) that carries the per-start token of `deskpilot serve`. */
 export const TOKEN_PARAM = 'token';
+/** The largest WebSocket message either side accepts; larger ones close the socket (1009). */
+export const MAX_MESSAGE_BYTES = 1 << 20;
 export const TOKEN_HEADER = 'x-deskpilot-token';
 
 /**

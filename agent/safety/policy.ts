@@ -1,6 +1,8 @@
 /**
  * The safety policy: rules loaded from YAML (the bundled defaults plus the user's file), compiled once,
- * then asked about every action. The most severe matching rule wins (deny > confirm > allow).
+ * then asked about every action. The most severe matching rule wins (deny > confirm > allow). Key and
+ * text rules judge an action together with what the run's earlier actions left (context.input): keys
+ * still held down, and the text already typed into the focused field.
  * Load errors name the file, line and rule, so a user can fix their policy without guessing.
  */
 import { readFileSync } from 'node:fs';
@@ -8,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode, type Document } from 'yaml';
 import type { ActionKind, ScreenAction } from '../protocol/actions.ts';
 import type { ActionContext, ActionReviewer, SafetyDecision, SafetyVerdict } from './types.ts';
-import { tryNormalizeKey } from '../actions/keys.ts';
+import { canonicalKey, InputState } from './input-state.ts';
+import { shellText } from './shell-text.ts';
 
 export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('./default-policy.yaml', import.meta.url));
 
@@ -33,14 +36,6 @@ export interface CompiledRule {
 
 export class PolicyError extends Error {
   override name = 'PolicyError';
-}
-
-/** Canonical key name with left/right variants folded and letters lower-cased, for chord matching. */
-function canonicalKey(name: string): string | undefined {
-  const key = tryNormalizeKey(name);
-  if (key === undefined) return undefined;
-  const folded = key.endsWith('right') && key.length > 5 && ['ctrl', 'alt', 'shift', 'super'].includes(key.slice(0, -5)) ? key.slice(0, -5) : key;
-  return folded.length === 1 ? folded.toLowerCase() : folded;
 }
 
 const SEVERITY: Record<SafetyDecision, number> = { allow: 0, confirm: 1, deny: 2 };
@@ -151,21 +146,38 @@ function windowMatches(match: WindowMatch, context: ActionContext): boolean {
   return (!match.title || match.title.test(win.title)) && (!match.className || match.className.test(win.className));
 }
 
-/** The keys an action presses together, canonical and sorted; undefined when it presses none. */
-function chordOf(action: ScreenAction): string[] | undefined {
-  if (action.kind === 'hotkey') return action.keys.map((k) => canonicalKey(k) ?? k.toLowerCase()).sort();
-  if (action.kind === 'press' || action.kind === 'key_down') return [canonicalKey(action.key) ?? action.key.toLowerCase()];
-  return undefined;
+const NOTHING_BEFORE = new InputState();
+
+/** Text rules are matched in windows of this size, overlapping by half: a hostile reply of 100 KB must not
+ *  make a backtracking pattern take quadratic time, and any match up to half a window long is still found. */
+const TEXT_WINDOW = 8192;
+
+function windows(text: string): string[] {
+  if (text.length <= TEXT_WINDOW) return [text];
+  const out: string[] = [];
+  for (let at = 0; at < text.length - TEXT_WINDOW / 2; at += TEXT_WINDOW / 2) out.push(text.slice(at, at + TEXT_WINDOW));
+  return out;
+}
+
+/**
+ * Whether the focused field, once the text is typed, matches: as typed, or as a shell would read it. The
+ * whole field is judged, so a command completed or edited piece by piece is still seen.
+ */
+function typedMatch(re: RegExp, field: string): boolean {
+  return [field, shellText(field)].some((form) => windows(form).some((piece) => re.test(piece)));
 }
 
 export function ruleMatches(rule: CompiledRule, action: ScreenAction, context: ActionContext): boolean {
+  const input = context.input ?? NOTHING_BEFORE;
   if (rule.kinds && !rule.kinds.includes(action.kind)) return false;
   if (rule.keys) {
-    const chord = chordOf(action);
-    if (!chord || !rule.keys.some((combo) => combo.length === chord.length && combo.every((k, i) => k === chord[i]))) return false;
+    const chords = input.chords(action);
+    const pressed = (combo: string[]) => chords.some((chord) => combo.length === chord.length && combo.every((k, i) => k === chord[i]));
+    if (!rule.keys.some(pressed)) return false;
   }
   if (rule.text) {
-    if (action.kind !== 'type' || !rule.text.some((re) => re.test(action.text))) return false;
+    const field = action.kind === 'type' ? input.fieldAfter(action.text) : input.submitsEdited(action);
+    if (field === undefined || !rule.text.some((re) => typedMatch(re, field))) return false;
   }
   if (rule.url) {
     if (context.url === undefined || !rule.url.some((re) => re.test(context.url!))) return false;

@@ -1,7 +1,8 @@
 /**
  * Keeps secrets out of logs, traces and error messages. Two sources: literal values the run knows are
  * secret (API keys from the environment, passwords the task hands the agent) and patterns that look
- * like credentials wherever they appear.
+ * like credentials wherever they appear. A literal secret is also redacted in pieces: any run of
+ * FRAGMENT or more of its characters, so a secret typed in two writes (or two steps) leaves neither half.
  */
 const SECRET_PATTERNS: RegExp[] = [
   /\bsk-[A-Za-z0-9_-]{16,}/g, // OpenAI-style keys
@@ -16,6 +17,8 @@ const SECRET_PATTERNS: RegExp[] = [
 
 const SECRET_ENV_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD)$/i;
 export const REDACTED = '[REDACTED]';
+/** Shortest piece of a literal secret redacted on its own: long enough not to hit ordinary words often. */
+export const FRAGMENT = 8;
 
 export class Redactor {
   private readonly literals = new Set<string>();
@@ -38,7 +41,7 @@ export class Redactor {
   }
 
   redact(text: string): string {
-    let out = text;
+    let out = this.redactPieces(text);
     // Longest first, so a secret that contains another is replaced whole.
     for (const secret of [...this.literals].sort((a, b) => b.length - a.length)) {
       out = out.split(secret).join(REDACTED);
@@ -49,6 +52,25 @@ export class Redactor {
       );
     }
     return out;
+  }
+
+  /** Replaces every stretch of text made of FRAGMENT-character pieces of a literal secret. */
+  private redactPieces(text: string): string {
+    const covered = new Uint8Array(text.length);
+    let any = false;
+    for (const secret of this.literals) {
+      if (secret.length < FRAGMENT) continue;
+      const pieces = new Set<string>();
+      for (let i = 0; i + FRAGMENT <= secret.length; i++) pieces.add(secret.slice(i, i + FRAGMENT));
+      for (let j = 0; j + FRAGMENT <= text.length; j++) {
+        if (pieces.has(text.slice(j, j + FRAGMENT))) {
+          covered.fill(1, j, j + FRAGMENT);
+          any = true;
+        }
+      }
+    }
+    if (!any) return text;
+    return text.replace(/[\s\S]/gu, (c, at: number) => (covered[at] ? (at > 0 && covered[at - 1] ? '' : REDACTED) : c));
   }
 
   /** Redacts every string inside a JSON-like value (for trace records). */

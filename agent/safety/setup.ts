@@ -9,6 +9,7 @@ import type { ScreenAction } from '../protocol/actions.ts';
 import type { Environment } from '../env/types.ts';
 import type { LoopHooks } from '../loop/hooks.ts';
 import { describeAction } from '../protocol/describe.ts';
+import { terminalSafe } from '../loop/progress.ts';
 import { InputWatcher } from './input-watch.ts';
 import { maskObservation, rectsToMask, type MaskSpec } from './mask.ts';
 import { SafetyPolicy } from './policy.ts';
@@ -51,7 +52,7 @@ export function ttyConfirmer(): Confirmer {
   return async (action: ScreenAction, verdict: SafetyVerdict) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
-      const answer = await rl.question(`\nsafety: rule ${verdict.rule} (${verdict.reason ?? verdict.decision}) wants confirmation for: ${describeAction(action)}\nallow it? [y/N] `);
+      const answer = await rl.question(`\nsafety: rule ${verdict.rule} (${verdict.reason ?? verdict.decision}) wants confirmation for: ${terminalSafe(describeAction(action))}\nallow it? [y/N] `);
       return /^y(es)?$/i.test(answer.trim());
     } finally {
       rl.close();

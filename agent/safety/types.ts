@@ -1,5 +1,6 @@
 import type { ScreenAction } from '../protocol/actions.ts';
 import type { Observation } from '../env/types.ts';
+import type { InputState } from './input-state.ts';
 
 export type SafetyDecision = 'allow' | 'confirm' | 'deny';
 
@@ -18,6 +19,8 @@ export interface ActionContext {
   activeWindow?: { title: string; className: string };
   /** The page URL, in a browser environment. */
   url?: string;
+  /** Keys the run holds down and text it has typed into the focused field (read-only here); absent: nothing. */
+  input?: Pick<InputState, 'chords' | 'fieldAfter' | 'submitsEdited'>;
 }
 
 /** Decides each action before it runs (policy rules). */

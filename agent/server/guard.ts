@@ -5,20 +5,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { allowedHost, allowedOrigin } from '../../models/serve/loopback-guard.ts';
 import { TOKEN_HEADER, TOKEN_PARAM } from '../protocol/messages.ts';
-
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
-
-export function allowedHost(host: string | undefined, port: number): boolean {
-  if (host === undefined) return false;
-  return LOOPBACK_NAMES.some((name) => host.toLowerCase() === `${name}:${port}`);
-}
-
-/** No Origin header (curl, same-origin GET of a page) is fine; a present one must be ours exactly. */
-export function allowedOrigin(origin: string | undefined, port: number): boolean {
-  if (origin === undefined) return true;
-  return LOOPBACK_NAMES.some((name) => origin.toLowerCase() === `http://${name}:${port}`);
-}
 
 export function tokenMatches(given: string | null | undefined, token: string): boolean {
   if (typeof given !== 'string') return false;

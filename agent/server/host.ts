@@ -131,7 +131,7 @@ export class AgentHost {
     'runs.get': async ({ runId }) => {
       const entry = this.live.get(runId);
       const run = entry?.run ?? (await readRunInfo(this.options.runsDir, runId));
-      if (!run) throw new Error(`no run "${runId}" in ${this.options.runsDir} (no readable run.json)`);
+      if (!run) throw new Error(`no run "${runId}" in ${this.options.runsDir} (no run.json)`);
       const { steps, warnings } = await readSteps(this.options.runsDir, runId, this.options.fileUrl);
       return { run, steps, warnings, pending: entry?.pending?.request, reportUrl: this.options.reportUrl(runId) };
     },

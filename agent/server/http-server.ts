@@ -8,10 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { RequestSchema, TOKEN_PARAM, type ServerMessage } from '../protocol/messages.ts';
+import { MAX_MESSAGE_BYTES, RequestSchema, TOKEN_PARAM, type ServerMessage } from '../protocol/messages.ts';
 import type { AgentHost } from './host.ts';
 import { checkRequest } from './guard.ts';
-import { CONTENT_TYPES, contentType, exportReport, inside, runImagePath } from './run-files.ts';
+import { CONTENT_TYPES, contentType, exportReport, runImagePath } from './run-files.ts';
+import { inside } from './run-folders.ts';
 
 export interface ServeOptions {
   host: AgentHost;
@@ -90,7 +91,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: ServeOp
   if (path === '/' || path === '/index.html') return serveIndex(res, options.uiDir, options.token);
   if (path.startsWith('/assets/')) return serveFile(res, inside(options.uiDir, path.slice(1)));
   if (path.startsWith('/files/')) {
-    return serveFile(res, runImagePath(options.runsDir, path.slice('/files/'.length)));
+    return serveFile(res, await runImagePath(options.runsDir, path.slice('/files/'.length)));
   }
   const report = /^\/report\/(.+)\.html$/.exec(path);
   if (report) return serveReport(res, options.runsDir, report[1]);
@@ -101,6 +102,9 @@ function attachSocket(socket: WebSocket, host: AgentHost): void {
   const sendMessage = (message: ServerMessage) => socket.send(JSON.stringify(message));
   const unsubscribe = host.subscribe((event) => sendMessage({ kind: 'event', event }));
   socket.on('close', unsubscribe);
+  // A frame over the size limit or of invalid UTF-8 is this client's fault, and ws already closes its
+  // socket with 1009 / 1007; without a listener the 'error' event would throw and end the whole server.
+  socket.on('error', () => undefined);
   socket.on('message', (data) => {
     let request;
     try {
@@ -116,7 +120,7 @@ function attachSocket(socket: WebSocket, host: AgentHost): void {
 }
 
 export async function startServeServer(options: ServeOptions): Promise<RunningServer> {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   let port = options.port;
   const server: Server = createServer((req, res) => {
     const verdict = checkRequest(req, port, options.token);

@@ -1,14 +1,18 @@
 /**
  * Writes that survive a crash: a process killed with SIGKILL (or a power cut after fsync) leaves either
  * the old or the new content of a rewritten file, and every appended line that was reported written.
+ * Files are created readable by their owner only: traces hold screenshots and typed text.
  */
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+/** Mode of every file created here (before the umask, which can only take more away). */
+export const PRIVATE_FILE = 0o600;
+
 /** Writes to a temporary sibling, fsyncs it, renames it over `path`, then fsyncs the folder. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const handle = await open(tmp, 'w');
+  const handle = await open(tmp, 'w', PRIVATE_FILE);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -37,7 +41,7 @@ export class JsonLinesAppender {
   private constructor(private readonly handle: FileHandle) {}
 
   static async open(path: string): Promise<JsonLinesAppender> {
-    const handle = await open(path, 'a');
+    const handle = await open(path, 'a', PRIVATE_FILE);
     await syncDir(dirname(path));
     return new JsonLinesAppender(handle);
   }

@@ -4,7 +4,9 @@
  * with the file, line and field; a torn last line (the run was killed mid-write) is dropped with a
  * warning. Tolerant mode (ReadOptions) is for runs that may be live.
  */
-import { access, readFile } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
+import { constants as fsConstants } from 'node:fs';
+import { access, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { TRACE_FILES } from './run-id.ts';
@@ -67,12 +69,30 @@ function validate<T>(
   return parsed.data;
 }
 
+/** The largest trace file read whole: the longest string V8 can make (about 512 MiB). */
+export const MAX_TRACE_FILE_BYTES = bufferConstants.MAX_STRING_LENGTH;
+
+/**
+ * One file of a trace as text, or undefined when it does not exist. A FIFO, device or folder in its
+ * place is refused rather than waited on (opened non-blocking), and so is a file too big to read whole.
+ */
 async function readOptional(path: string): Promise<string | undefined> {
+  let handle;
   try {
-    return await readFile(path, 'utf8');
+    handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new TraceFormatError(path, undefined, undefined, 'is not a regular file (a FIFO, device or folder); a trace holds plain files');
+    if (info.size > MAX_TRACE_FILE_BYTES) {
+      throw new TraceFormatError(path, undefined, undefined, `is ${info.size} bytes, more than the ${MAX_TRACE_FILE_BYTES} bytes a trace file can be read with; split the run or trim the file`);
+    }
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
 }
 

@@ -3,11 +3,11 @@
  * StepRecord per step), traj.jsonl (OSWorld's lines) and step_<N>_<timestamp>.png. The screenshot is
  * durable before the record that names it, so a reader never meets a record without its image.
  */
-import { mkdir, open, readdir } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTerminal } from '../protocol/actions.ts';
 import type { RgbImage } from '../../models/image.ts';
-import { JsonLinesAppender, syncDir, writeFileAtomic } from './durable-file.ts';
+import { JsonLinesAppender, PRIVATE_FILE, syncDir, writeFileAtomic } from './durable-file.ts';
 import { osworldActionString } from './osworld-action.ts';
 import { encodePng } from '../image/png.ts';
 import { newRunId, osworldTimestamp, screenshotFileName, TRACE_FILES } from './run-id.ts';
@@ -21,6 +21,8 @@ export interface TraceStart {
   taskId?: string;
   /** Defaults to a fresh run id. */
   id?: string;
+  /** Removes secrets from the instruction before run.json keeps it (status messages come redacted by the loop). */
+  redact?: (text: string) => string;
 }
 
 export class TraceWriter {
@@ -41,17 +43,21 @@ export class TraceWriter {
     this.trajFile = traj;
   }
 
-  /** Creates the run folder (or uses an empty existing one) and writes run.json with status "running". */
+  /**
+   * Creates the run folder (or uses an empty existing one), private to the user (0700, files 0600), and
+   * writes run.json with status "running".
+   */
   static async create(dir: string, start: TraceStart, now: Date = new Date()): Promise<TraceWriter> {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const existing = (await readdir(dir)).filter((f) => !f.startsWith('.'));
     if (existing.length > 0) {
       throw new Error(`trace folder ${dir} is not empty (holds ${existing.slice(0, 3).join(', ')}); choose a new --out folder`);
     }
+    await chmod(dir, 0o700);
     const info: RunInfo = {
       version: TRACE_VERSION,
       id: start.id ?? newRunId(now),
-      instruction: start.instruction,
+      instruction: start.redact ? start.redact(start.instruction) : start.instruction,
       model: start.model,
       family: start.family,
       settings: start.settings,
@@ -75,7 +81,7 @@ export class TraceWriter {
     return this.enqueue(async () => {
       const name = screenshotFileName(step, at);
       const png = await encodePng(image);
-      const handle = await open(join(this.dir, name), 'w');
+      const handle = await open(join(this.dir, name), 'w', PRIVATE_FILE);
       try {
         await handle.writeFile(png);
         await handle.sync();

@@ -2,7 +2,9 @@
  * VlmBackend over any OpenAI-compatible chat completions server. Images go as PNG data URLs at the size
  * the agent already resized them to; replies stream, thinking (◁think▷ blocks or a server's separate
  * reasoning field) is split from the answer; 429 and 5xx are retried with backoff by the client.
- * The API key comes from the options or the environment and is never put in a message.
+ * The API key comes from the options or the environment and is never put in a message. OPENAI_API_KEY
+ * (meant for OpenAI) goes only over https or to this machine; DESKPILOT_API_KEY, set for DeskPilot's
+ * endpoint by name, goes wherever the spec points, with a warning when that is plain http to another host.
  */
 import OpenAI from 'openai';
 import sharp from 'sharp';
@@ -22,6 +24,26 @@ export interface OpenAiBackendOptions {
   timeoutMs?: number;
   maxRetries?: number;
   fetch?: typeof fetch;
+  /** Told when a key is held back or sent in the clear (default: a line on stderr). */
+  onWarning?: (message: string) => void;
+}
+
+function isPlainRemote(baseURL: string): boolean {
+  const url = new URL(baseURL);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return url.protocol !== 'https:' && !(host === 'localhost' || host === '::1' || /^127\./.test(host));
+}
+
+/** The key to send to baseURL and a warning to show, by where the key came from and how it would travel. */
+export function chooseApiKey(baseURL: string, explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): { key?: string; warning?: string } {
+  const plain = isPlainRemote(baseURL);
+  if (explicit !== undefined) return { key: explicit };
+  const named = env.DESKPILOT_API_KEY;
+  if (named) return { key: named, ...(plain ? { warning: `DESKPILOT_API_KEY is sent to ${baseURL} over plain http: anyone on the network path can read it` } : {}) };
+  const openai = env.OPENAI_API_KEY;
+  if (!openai) return {};
+  if (plain) return { warning: `OPENAI_API_KEY is not sent to ${baseURL}: it is plain http to another machine; set DESKPILOT_API_KEY if this endpoint needs a key` };
+  return { key: openai };
 }
 
 type OpenAiContent = OpenAI.Chat.Completions.ChatCompletionContentPart;
@@ -60,7 +82,7 @@ export function describeError(error: unknown, baseURL: string): string {
   if (error instanceof OpenAI.APIConnectionTimeoutError) return `${baseURL}: the request timed out`;
   if (error instanceof OpenAI.APIConnectionError) return `${baseURL}: cannot connect (${error.cause instanceof Error ? error.cause.message : 'connection failed'})`;
   if (error instanceof OpenAI.APIError) {
-    const hint = error.status === 401 ? ' (set OPENAI_API_KEY or DESKPILOT_API_KEY)' : error.status === 404 ? ' (check the base URL and the model name after #)' : '';
+    const hint = error.status === 401 ? ' (set DESKPILOT_API_KEY; OPENAI_API_KEY is sent only over https or to this machine)' : error.status === 404 ? ' (check the base URL and the model name after #)' : '';
     return `${baseURL}: ${error.status ?? ''} ${error.message}${hint}`.replace(/\s+/g, ' ').trim();
   }
   return `${baseURL}: ${(error as Error).message}`;
@@ -70,10 +92,12 @@ export function openOpenAiBackend(spec: string, options: OpenAiBackendOptions = 
   const { baseURL, model } = parseOpenAiSpec(spec);
   const family = options.family ?? guessFamily(model);
   const coordinates = options.coordinates ?? defaultCoordinates(family);
+  const { key, warning } = chooseApiKey(baseURL, options.apiKey);
+  if (warning) (options.onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`)))(warning);
   const client = new OpenAI({
     baseURL,
     // Local servers usually want no key; the client insists on a string.
-    apiKey: options.apiKey ?? process.env.DESKPILOT_API_KEY ?? process.env.OPENAI_API_KEY ?? 'no-key',
+    apiKey: key ?? 'no-key',
     timeout: options.timeoutMs ?? 120_000,
     maxRetries: options.maxRetries ?? 4,
     fetch: options.fetch,

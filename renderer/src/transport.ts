@@ -3,6 +3,7 @@
  * present, otherwise a WebSocket to `deskpilot serve` carrying the token from the page URL.
  */
 import {
+  MAX_MESSAGE_BYTES,
   TOKEN_PARAM,
   type AgentEvent,
   type Command,
@@ -59,8 +60,12 @@ function socketClient(url: string): Client {
     async request(command) {
       const open = await ready;
       const id = nextId++;
+      const message = JSON.stringify({ id, command });
+      // The server would close the connection on it (1009); say why here instead.
+      const bytes = new TextEncoder().encode(message).length;
+      if (bytes > MAX_MESSAGE_BYTES) throw new Error(`this request is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit of a message (is a pasted text too long?)`);
       const outcome = new Promise<Outcome>((resolve) => waiting.set(id, resolve));
-      open.send(JSON.stringify({ id, command }));
+      open.send(message);
       const result = await outcome;
       waiting.delete(id);
       return unwrap(result);

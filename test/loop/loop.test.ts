@@ -75,6 +75,17 @@ describe('runAgent', () => {
     for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(PAUSE_BETWEEN_ACTIONS_MS);
   });
 
+  it('releases at the end of the run the keys the model held down and never released', async () => {
+    const executed: string[] = [];
+    const recording: typeof environment = Object.assign(Object.create(environment) as typeof environment, {
+      execute: (...args: Parameters<typeof environment.execute>) => (executed.push(JSON.stringify(args[0])), environment.execute(...args)),
+    });
+    const { outcome } = await run(['```python\npyautogui.keyDown("shiftright")\npyautogui.keyDown("a")\npyautogui.keyUp("a")\n```', 'DONE'], { environment: recording });
+    expect(outcome.status).toBe('success');
+    expect(executed.slice(-1)).toEqual([JSON.stringify({ kind: 'key_up', key: 'shiftright' })]);
+    expect(executed.filter((a) => a.includes('key_up'))).toHaveLength(2);
+  });
+
   it('parses the answer split off the thinking and records it as what the parser read', async () => {
     const answer = '## Action:\nClick OK\n## Code:\n```python\npyautogui.click(x=0.5, y=0.5)\n```';
     const { outcome, trace } = await run([`◁think▷The OK button.◁/think▷${answer}`, "◁think▷Done.◁/think▷## Code:\n```python\ncomputer.terminate(status='success')\n```"], { family: 'kimi' });

@@ -24,6 +24,12 @@ describe('Redactor', () => {
     expect(r.redactDeep(record)).toEqual({ raw: `pyautogui.write('${REDACTED}')`, actions: [{ model: { kind: 'type', text: REDACTED } }], step: 3 });
   });
 
+  it('redacts pieces of 8 or more characters of a literal secret, as typed in two writes', () => {
+    const r = new Redactor(['Zq4Vt2Lm9Xc4Rb8N']);
+    expect(r.redact("write('Zq4Vt2Lm'); write('9Xc4Rb8N')")).toBe(`write('${REDACTED}'); write('${REDACTED}')`);
+    expect(r.redact('Zq4Vt2L and Zq4Vt2Lm9Xc4Rb8N!')).toBe(`Zq4Vt2L and ${REDACTED}!`);
+  });
+
   it('ignores values too short to be secrets', () => {
     expect(new Redactor(['abc']).redact('abc abc')).toBe('abc abc');
   });

@@ -67,6 +67,19 @@ describe('safety rules in deskpilot run', () => {
     expect(steps(out)[1].actions[0].safety).toMatchObject({ decision: 'confirm', rule: 'text/destructive-shell', approved: true });
   }, 240_000);
 
+  it('a chord split over keyDown / press / keyUp across steps is judged like the hotkey: alt+f4 does not close the window', async () => {
+    const out = join(dir, 'split-chord');
+    const file = script('split', [code("pyautogui.keyDown('alt')"), code("pyautogui.press('f4')"), code("pyautogui.keyUp('alt')"), 'DONE']);
+    const result = await deskpilot(['run', 'close it', '--model', `script:${file}`, '--display', vd.display, '--out', out], vd.env, 180_000);
+    expect(result.code).toBe(0);
+    const recorded = steps(out);
+    expect(recorded[0].actions[0].safety).toMatchObject({ decision: 'allow' });
+    expect(recorded[1].actions[0].safety).toMatchObject({ decision: 'confirm', rule: 'keys/close-app', approved: false });
+    expect(recorded[1].actions[0].execution).toBeUndefined();
+    // The window is still there to answer.
+    expect((await form.state()).count).toBe('0');
+  }, 240_000);
+
   it('a broken policy file is reported with file, line and rule, and nothing runs', async () => {
     const policy = join(dir, 'bad-policy.yaml');
     writeFileSync(policy, 'rules:\n  - id: mine\n    decision: sometimes\n    when: { text: x }\n');

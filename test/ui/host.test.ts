@@ -93,7 +93,7 @@ describe('bench runs in the host', () => {
 });
 
 describe('run folders in the host', () => {
-  it('reads runs through the trace reader: a bad step line ends the steps, a run.json it cannot read leaves the run out', async () => {
+  it('reads runs through the trace reader: a bad step line ends the steps, a run.json it cannot read is listed with the reason', async () => {
     const runsDir = join(root, 'runs-traces');
     const good = await writeFixtureRun(runsDir, '20261129-040000-good', 'A run with a damaged step', 3);
     const lines = (await readFile(join(good, 'steps.jsonl'), 'utf8')).split('\n');
@@ -106,7 +106,9 @@ describe('run folders in the host', () => {
     const { h } = host(runsDir, fakeBenchLauncher().launch);
     const list = await h.dispatch({ type: 'runs.list' });
     if (!list.ok) throw new Error(list.error);
-    expect((list.result as { runs: { id: string }[] }).runs.map((r) => r.id)).toEqual(['20261129-040000-good']);
+    const runs = (list.result as { runs: { id: string; status: string; message?: string }[] }).runs;
+    expect(runs.map((r) => r.id)).toEqual(['20261129-050000-newer', '20261129-040000-good']);
+    expect(runs[0]).toMatchObject({ status: 'error', message: expect.stringMatching(/^unreadable run folder: .*run\.json.*99/) });
     const got = await h.dispatch({ type: 'runs.get', runId: '20261129-040000-good' });
     if (!got.ok) throw new Error(got.error);
     const { steps, warnings } = got.result as { steps: { step: number; screenshotUrl: string }[]; warnings: string[] };
@@ -114,6 +116,6 @@ describe('run folders in the host', () => {
     // The UI says why the run shows fewer steps than it has.
     expect(warnings.join('\n')).toMatch(/steps\.jsonl:2: field "actions\[0\]\.model\.\w+" .*left out/);
     expect(steps[0]!.screenshotUrl).toMatch(/^\/files\/20261129-040000-good\/step_1_/);
-    expect(await h.dispatch({ type: 'runs.get', runId: '20261129-050000-newer' })).toMatchObject({ ok: false, error: expect.stringMatching(/no readable run\.json/) });
+    expect(await h.dispatch({ type: 'runs.get', runId: '20261129-050000-newer' })).toMatchObject({ ok: true, result: { run: { status: 'error', message: expect.stringMatching(/unreadable run folder/) } } });
   });
 });

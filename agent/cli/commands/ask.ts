@@ -8,6 +8,7 @@ import { parseCommandLine, UsageError } from '../usage.ts';
 import type { ContentPart, GenerationResult, SamplingOptions } from '../../../models/types.ts';
 import { parseExecutionProvider, type ExecutionProviderRequest } from '../../../models/kimi/runtime/providers.ts';
 import { readRgbImage } from '../../../models/kimi/runtime/image-file.ts';
+import { terminalSafe } from '../../loop/progress.ts';
 
 export const ASK_USAGE = `usage: deskpilot ask <package-dir> [--image FILE]... [options] "question"
 options:
@@ -175,11 +176,11 @@ export async function run(argv: string[]): Promise<number> {
       if (event.type === 'thinking' && !cmd.json) {
         if (!thinkingOpen) process.stderr.write(dim('[thinking] '));
         thinkingOpen = true;
-        process.stderr.write(dim(event.delta));
+        process.stderr.write(dim(terminalSafe(event.delta, true)));
       } else if (event.type === 'answer' && !cmd.json) {
         if (thinkingOpen) process.stderr.write('\n');
         thinkingOpen = false;
-        process.stdout.write(event.delta);
+        process.stdout.write(terminalSafe(event.delta, true));
       } else if (event.type === 'done') {
         result = event.result;
       }

@@ -6,7 +6,7 @@
 import { DesktopEnvironment } from '../../env/desktop/environment.ts';
 import type { DisplayInfo } from '../../env/types.ts';
 import { describeAction } from '../../protocol/describe.ts';
-import { formatStatus, formatStep } from '../../loop/progress.ts';
+import { formatStatus, formatStep, terminalSafe } from '../../loop/progress.ts';
 import { readTrace, TraceFormatError, type LoadedTrace } from '../../trace/reader.ts';
 import { remapAction, replayPlan } from '../../trace/replay-plan.ts';
 import { parseCommandLine, UsageError } from '../usage.ts';
@@ -57,7 +57,7 @@ function parseReplayArgs(argv: string[]): ReplayArgs | 'help' {
 
 function printTrace(trace: LoadedTrace, fromStep: number): void {
   const { run } = trace;
-  process.stdout.write(`run ${run.id}: ${JSON.stringify(run.instruction)}\nmodel ${run.model} (${run.family}), ${run.steps} steps, ${formatStatus(run.status, run.message)}\n`);
+  process.stdout.write(terminalSafe(`run ${run.id}: ${JSON.stringify(run.instruction)}`) + '\n' + terminalSafe(`model ${run.model} (${run.family}), ${run.steps} steps, `) + formatStatus(run.status, run.message) + '\n');
   for (const step of trace.steps) if (step.step >= fromStep) process.stdout.write(formatStep(step) + '\n');
 }
 
@@ -113,6 +113,10 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   }
   for (const warning of trace.warnings) process.stderr.write(`warning: ${warning}\n`);
+  if (trace.steps.length === 0) {
+    const how = trace.finished ? formatStatus(trace.run.status, trace.run.message) : `run.json still says "${trace.run.status}": it was killed or is still starting`;
+    throw new UsageError(`${args.dir} recorded no steps: the run ended before its first step (${how}); there is nothing to replay`);
+  }
   if (args.fromStep > trace.steps.length) {
     throw new UsageError(`--from-step ${args.fromStep} is past the last recorded step (${trace.steps.length}) of ${args.dir}`);
   }

@@ -225,6 +225,7 @@ export async function run(argv: string[]): Promise<number> {
         family: info.family,
         settings: { maxSteps: args.maxSteps, thinking: args.thinking, history: args.history, coordinates: info.coordinates, ...(args.display ? { display: args.display } : {}), ...(args.monitor ? { monitor: args.monitor } : {}) },
         ...(args.task !== undefined ? { taskId: args.task } : {}),
+        ...(safety.hooks.redact ? { redact: safety.hooks.redact } : {}),
       });
     } catch (error) {
       throw new UsageError(`--out: ${(error as Error).message}`);

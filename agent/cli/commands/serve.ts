@@ -4,12 +4,13 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAgentAdapter } from '../../server/agent-adapter.ts';
 import { AgentHost } from '../../server/host.ts';
 import { runFileUrl, runReportUrl, startServeServer } from '../../server/http-server.ts';
+import { escapeHtml } from '../../server/report.ts';
 import { ensureUiBuilt, UI_DIST } from '../../server/ui-build.ts';
 import { UsageError } from '../usage.ts';
 
@@ -51,9 +52,18 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   return args;
 }
 
-function openBrowser(url: string): void {
+/**
+ * Opens the UI in the default browser without putting the token on a command line (where `ps` shows it
+ * to every user): the browser is handed a page, readable by this user only, that forwards to the URL.
+ * Returns the function that removes the page.
+ */
+async function openBrowser(url: string): Promise<() => Promise<void>> {
+  const dir = await mkdtemp(join(tmpdir(), 'deskpilot-open-')); // 0700
+  const page = join(dir, 'open-deskpilot.html');
+  await writeFile(page, `<!doctype html><meta http-equiv="refresh" content="0;url=${escapeHtml(url)}"><a href="${escapeHtml(url)}">Open DeskPilot</a>\n`, { mode: 0o600 });
   const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-  spawn(command, [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+  spawn(command, [page], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+  return () => rm(dir, { recursive: true, force: true });
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -68,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   const host = new AgentHost({ runsDir: args.runsDir, fileUrl: runFileUrl(token), reportUrl: runReportUrl(token), agent: createAgentAdapter() });
   const server = await startServeServer({ host, runsDir: args.runsDir, token, port: args.port, uiDir });
   process.stdout.write(`DeskPilot UI: ${server.url}\nruns folder: ${args.runsDir}\n`);
-  if (args.open) openBrowser(server.url);
+  const removeOpenPage = args.open ? await openBrowser(server.url) : async () => undefined;
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);
@@ -76,5 +86,6 @@ export async function run(argv: string[]): Promise<number> {
   });
   await host.dispose();
   await server.close();
+  await removeOpenPage();
   return 0;
 }
