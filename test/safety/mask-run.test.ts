@@ -11,7 +11,7 @@ import { DesktopEnvironment } from '../../agent/env/desktop/environment.ts';
 import { decodePng } from '../../agent/image/png.ts';
 import { defaultParts } from '../../agent/loop/default-parts.ts';
 import { runAgent } from '../../agent/loop/run-agent.ts';
-import { setupSafety } from '../../agent/safety/setup.ts';
+import { setupSafety } from '../../agent/run/safety-hooks.ts';
 import { TraceWriter } from '../../agent/trace/writer.ts';
 import type { RgbImage } from '../../models/image.ts';
 import type { ChatRequest, GenerationEvent, VlmBackend } from '../../models/types.ts';
@@ -46,7 +46,7 @@ afterAll(async () => {
 describe('masking a screen region', () => {
   it('is black for the model and in the saved screenshot, and only there', async () => {
     const region = { x: 20, y: 20, width: 360, height: 100 }; // covers the form's text input
-    const safety = await setupSafety({ mask: { regions: [region] }, display: vd.display });
+    const safety = await setupSafety({ mask: { regions: [region] } }, { display: vd.display, onEmergencyStop: () => undefined, onWarning: () => undefined });
     const environment = new DesktopEnvironment({ display: vd.display });
     const model = new ImageKeeper();
     const out = join(mkdtempSync(join(tmpdir(), 'mask-run-')), 'trace');
