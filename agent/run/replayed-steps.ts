@@ -69,10 +69,12 @@ export function replayedSteps(plan: ReplayStep[], recorded: Pick<BackendInfo, 's
       if (!stepReplays) return next!.parts.parse(family, raw, coordinates);
       if (broken !== undefined) return { thought: broken, actions: [{ kind: 'fail', reason: broken }] };
       performing = plan[index];
-      if (!performing) return { thought: `performed the ${plan.length} recorded step(s) again`, actions: [{ kind: 'done' }] };
+      if (!performing) return { thought: 'there are no recorded steps to perform again', actions: [{ kind: 'done' }] };
       index += 1;
       const { thought, summary } = performing.record;
-      return { thought, ...(summary !== undefined ? { summary } : {}), actions: performing.actions };
+      // Without a next model the last recorded step ends the run once its actions have run.
+      const actions = index === plan.length && !next ? [...performing.actions, { kind: 'done' as const }] : performing.actions;
+      return { thought, ...(summary !== undefined ? { summary } : {}), actions };
     },
     // The replayed points are fractions of the display ('relative'), which the default mapper reads.
     mapper: (geometry) => (stepReplays ? defaultParts : next!.parts).mapper(geometry),
