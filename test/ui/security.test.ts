@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startServe, type ServeProcess } from './serve-process.ts';
+import { ask, startServe, type ServeProcess } from './serve-process.ts';
 import { writeFixtureRun } from './fixtures.ts';
 import { request } from 'node:http';
 
@@ -45,21 +45,6 @@ function upgrade(query: string, headers: Record<string, string> = {}): Promise<{
     socket.on('open', () => resolve({ status: 101, socket }));
     socket.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
     socket.on('error', () => resolve({ status: -1 }));
-  });
-}
-
-function ask(socket: WebSocket, command: unknown): Promise<{ ok: boolean; result?: unknown; error?: string }> {
-  return new Promise((resolve) => {
-    const id = Math.floor(Math.random() * 1e9);
-    const onMessage = (data: WebSocket.RawData) => {
-      const message = JSON.parse(String(data)) as { kind: string; id: number; ok: boolean; result?: unknown; error?: string };
-      if (message.kind === 'reply' && message.id === id) {
-        socket.off('message', onMessage);
-        resolve(message);
-      }
-    };
-    socket.on('message', onMessage);
-    socket.send(JSON.stringify({ id, command }));
   });
 }
 
