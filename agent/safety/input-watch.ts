@@ -65,6 +65,13 @@ const EVENT_TYPES: Record<string, RawEvent['type']> = {
 export interface InputWatcherEvents {
   'emergency-stop': [];
   'user-input': [RawEvent];
+  /** A key went down; the keys held now, sorted as parseChord sorts a chord. */
+  'keys-held': [string[]];
+}
+
+/** Whether every key of `chord` (from parseChord) is among `held`. */
+export function chordHeld(chord: string[], held: string[]): boolean {
+  return chord.every((k) => held.includes(k));
 }
 
 export class InputWatcher extends EventEmitter<InputWatcherEvents> {
@@ -113,10 +120,19 @@ export class InputWatcher extends EventEmitter<InputWatcherEvents> {
         pending = undefined;
       }
     });
-    child.once('exit', () => ready());
+    let exited = false;
+    child.once('exit', () => {
+      exited = true;
+      ready();
+    });
     await Promise.race([started, new Promise((r) => setTimeout(r, 2000))]);
     // xinput prints the device list before it selects events; give the selection a moment.
     await new Promise((r) => setTimeout(r, 100));
+    // X gives one client at a time a root window's input: a second watcher of the display dies at once.
+    if (exited || child.exitCode !== null) {
+      this.child = undefined;
+      throw new Error(`xinput could not watch the input of display ${this.display}: another program already does (X allows one; in this process, share it with watchDisplay)`);
+    }
   }
 
   /** Marks the span of one agent action, so its own events are not taken for the user's. */
@@ -152,7 +168,8 @@ export class InputWatcher extends EventEmitter<InputWatcherEvents> {
         // The chord stops the run whoever pressed it: it must never be lost to the timing rule above.
         this.held.add(name);
         const held = [...this.held].sort();
-        if (this.chord.every((k) => held.includes(k))) {
+        this.emit('keys-held', held);
+        if (chordHeld(this.chord, held)) {
           this.emit('emergency-stop');
           return;
         }
@@ -178,4 +195,72 @@ export function parseXtestDevices(listing: string): Set<number> {
     if (m) ids.add(Number(m[1]));
   }
   return ids;
+}
+
+/** One run's view of a shared watcher: its own stop chord and its own takeover flag. */
+export interface DisplayWatch {
+  /** True when the user gave input since the last call. */
+  takeUserInput(): boolean;
+  /** Marks the span of one agent action, so its own events are not taken for the user's. */
+  whileActing<T>(work: () => Promise<T>): Promise<T>;
+  release(): void;
+}
+
+/** Per display: the one watcher this process runs there, and how many runs use it. */
+const shared = new Map<string, { watcher: Promise<InputWatcher>; users: number }>();
+
+/**
+ * Watches `display` for `stopChord` and for user input. X lets one client at a time select a root
+ * window's input, so the runs of this process on one display share one watcher (each with its own
+ * chord and takeover flag); the last release ends it.
+ */
+export async function watchDisplay(display: string, stopChord: string, onStop: () => void): Promise<DisplayWatch> {
+  const chord = parseChord(stopChord);
+  let entry = shared.get(display);
+  if (!entry) {
+    const created = new InputWatcher(display);
+    const starting = created.start().then(() => created);
+    entry = { watcher: starting, users: 0 };
+    shared.set(display, entry);
+    starting.catch(() => {
+      created.dispose();
+      if (shared.get(display)?.watcher === starting) shared.delete(display);
+    });
+  }
+  entry.users += 1;
+  const mine = entry;
+  let watcher: InputWatcher;
+  try {
+    watcher = await mine.watcher;
+  } catch (error) {
+    mine.users -= 1;
+    throw error;
+  }
+  let userInput = false;
+  const onKeys = (held: string[]) => {
+    if (chordHeld(chord, held)) onStop();
+  };
+  const onInput = () => (userInput = true);
+  watcher.on('keys-held', onKeys);
+  watcher.on('user-input', onInput);
+  let released = false;
+  return {
+    takeUserInput() {
+      const value = userInput;
+      userInput = false;
+      return value;
+    },
+    whileActing: (work) => watcher.whileActing(work),
+    release() {
+      if (released) return;
+      released = true;
+      watcher.off('keys-held', onKeys);
+      watcher.off('user-input', onInput);
+      mine.users -= 1;
+      if (mine.users === 0) {
+        shared.delete(display);
+        watcher.dispose();
+      }
+    },
+  };
 }

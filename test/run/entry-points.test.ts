@@ -23,7 +23,9 @@ const code = (line: string) => '```python\n' + line + '\n```';
 /** Type the secret, try ctrl+alt+delete, then wait long enough to be stopped. */
 const REPLIES = [code(`pyautogui.write('${SECRET}')`), code("pyautogui.hotkey('ctrl', 'alt', 'delete')"), code('time.sleep(60)'), 'DONE'];
 
+/** The CLI's display and the UI's: X lets one process at a time watch a display's input. */
 let vd: VirtualDisplay;
+let uiDisplay: VirtualDisplay;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let serve: ServeProcess;
@@ -32,7 +34,7 @@ const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'entry-points-'));
-  vd = await startVirtualDisplay({ size: '800x600', windowManager: false });
+  [vd, uiDisplay] = await Promise.all([startVirtualDisplay({ size: '800x600', windowManager: false }), startVirtualDisplay({ size: '800x600', windowManager: false })]);
   env = { ...vd.env, ENTRY_POINTS_API_KEY: SECRET };
   serve = await startServe(join(dir, 'runs'), env);
   socket = await connect(serve);
@@ -42,6 +44,7 @@ afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await serve?.stop();
   await vd?.dispose();
+  await uiDisplay?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -82,7 +85,7 @@ async function stopWithChord(trace: string): Promise<number> {
   const display = runJson(trace).settings.display as string;
   const pressed = Date.now();
   execFileSync('xdotool', ['key', 'ctrl+alt+Escape'], { env: { ...env, DISPLAY: display } });
-  await until('the run to stop', () => runJson(trace)?.status === 'stopped', 10_000);
+  await until(`${trace} to stop`, () => runJson(trace)?.status === 'stopped', 10_000);
   return Date.now() - pressed;
 }
 
@@ -91,7 +94,7 @@ describe('the same run from the CLI, the UI and the bench', () => {
     const cliTrace = join(dir, 'cli');
     start(['run', 'entry points', '--model', `script:${script(join(dir, 'cli.json'), REPLIES)}`, '--display', vd.display, '--max-steps', '5', '--out', cliTrace]);
 
-    const started = await ask(socket, { type: 'run.start', options: { instruction: 'entry points', model: `script:${script(join(dir, 'ui.json'), REPLIES)}`, maxSteps: 5, display: vd.display } });
+    const started = await ask(socket, { type: 'run.start', options: { instruction: 'entry points', model: `script:${script(join(dir, 'ui.json'), REPLIES)}`, maxSteps: 5, display: uiDisplay.display } });
     expect(started.ok, started.error).toBe(true);
     const uiTrace = join(dir, 'runs', (started.result as { runId: string }).runId);
 
@@ -112,11 +115,11 @@ describe('the same run from the CLI, the UI and the bench', () => {
 
     const traces = { cli: cliTrace, ui: uiTrace, bench: benchTrace };
     const settings = Object.fromEntries(Object.entries(traces).map(([k, t]) => [k, runJson(t).settings]));
-    // What differs on purpose: the display (a bench task has its own), who answers a "confirm" (the UI
+    // What differs on purpose: the display (each has its own), who answers a "confirm" (the UI
     // asks its user; nobody answers a CLI run without a terminal, or a bench task), and takeover (a
     // bench display has no user to take over or to resume).
     expect(settings.cli).toMatchObject({ display: vd.display, safety: { confirm: 'deny', takeover: true } });
-    expect(settings.ui).toMatchObject({ display: vd.display, safety: { confirm: 'ask', takeover: true } });
+    expect(settings.ui).toMatchObject({ display: uiDisplay.display, safety: { confirm: 'ask', takeover: true } });
     expect(settings.bench).toMatchObject({ safety: { confirm: 'deny', takeover: false } });
     const same = (s: Record<string, unknown>) => ({ ...s, display: undefined, safety: { ...(s.safety as object), confirm: undefined, takeover: undefined } });
     expect(same(settings.ui)).toEqual(same(settings.cli));
@@ -130,26 +133,43 @@ describe('the same run from the CLI, the UI and the bench', () => {
       expect(recorded[0].actions[0].execution?.ok, entry).toBe(true);
       expect(recorded[1].actions[0].safety, entry).toEqual({ decision: 'deny', rule: 'keys/secure-attention' });
       expect(recorded[1].actions[0].execution, entry).toBeUndefined();
-      expect(runJson(trace), entry).toMatchObject({ status: 'stopped', steps: 2 });
+      // The chord ended step 3's wait: the step is recorded with its aborted wait, and nothing after it.
+      expect(runJson(trace), entry).toMatchObject({ status: 'stopped', steps: 3 });
+      expect(recorded[2].actions[0].execution, entry).toMatchObject({ ok: false, error: 'aborted before the action finished' });
     }
     for (const ms of stoppedAfter) expect(ms).toBeLessThan(2000);
   }, 600_000);
 
   it('a UI run pauses when the user takes over, and goes on when resumed', async () => {
     const replies = [code('time.sleep(2)'), code('pyautogui.click(400, 300)'), 'DONE'];
-    const started = await ask(socket, { type: 'run.start', options: { instruction: 'takeover', model: `script:${script(join(dir, 'takeover.json'), replies)}`, maxSteps: 5, display: vd.display } });
+    const started = await ask(socket, { type: 'run.start', options: { instruction: 'takeover', model: `script:${script(join(dir, 'takeover.json'), replies)}`, maxSteps: 5, display: uiDisplay.display } });
     expect(started.ok, started.error).toBe(true);
     const runId = (started.result as { runId: string }).runId;
     const trace = join(dir, 'runs', runId);
     await until('step 1 to start', () => existsSync(join(trace, 'run.json')));
     await sleep(700); // step 1 is waiting: the user moves the mouse meanwhile
-    execFileSync('xdotool', ['mousemove', '700', '500'], { env });
+    execFileSync('xdotool', ['mousemove', '700', '500'], { env: uiDisplay.env });
     await until('the run to pause', () => runJson(trace)?.status === 'paused', 30_000);
     await sleep(2000);
     expect(steps(trace).length).toBeLessThanOrEqual(1);
-    expect(execFileSync('xdotool', ['getmouselocation'], { env, encoding: 'utf8' })).toMatch(/^x:700 y:500 /);
+    expect(execFileSync('xdotool', ['getmouselocation'], { env: uiDisplay.env, encoding: 'utf8' })).toMatch(/^x:700 y:500 /);
     expect((await ask(socket, { type: 'run.resume', runId })).ok).toBe(true);
     await until('the run to finish', () => runJson(trace)?.status === 'success', 60_000);
-    expect(execFileSync('xdotool', ['getmouselocation'], { env, encoding: 'utf8' })).toMatch(/^x:400 y:300 /);
+    expect(execFileSync('xdotool', ['getmouselocation'], { env: uiDisplay.env, encoding: 'utf8' })).toMatch(/^x:400 y:300 /);
+  }, 240_000);
+
+  it('two UI runs on one display share its input watcher: the chord stops both', async () => {
+    const replies = [code('time.sleep(60)'), 'DONE'];
+    const traces: string[] = [];
+    for (const name of ['first', 'second']) {
+      const started = await ask(socket, { type: 'run.start', options: { instruction: name, model: `script:${script(join(dir, `${name}.json`), replies)}`, maxSteps: 5, display: uiDisplay.display } });
+      expect(started.ok, started.error).toBe(true);
+      traces.push(join(dir, 'runs', (started.result as { runId: string }).runId));
+    }
+    await until('both runs to start', () => traces.every((t) => runJson(t)?.status === 'running'));
+    for (const t of traces) expect(runJson(t).settings.safety.stopChord).toBe('ctrl+alt+esc');
+    await sleep(1500);
+    execFileSync('xdotool', ['key', 'ctrl+alt+Escape'], { env: uiDisplay.env });
+    await until('both runs to stop', () => traces.every((t) => runJson(t)?.status === 'stopped'), 10_000);
   }, 240_000);
 });
