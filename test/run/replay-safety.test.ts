@@ -14,10 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { ScreenAction } from '../../agent/actions/types.ts';
-import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
 import { readTrace } from '../../agent/trace/reader.ts';
 import { TraceWriter } from '../../agent/trace/writer.ts';
-import { openFormWindow, type FormWindow } from '../cli/chromium-page.ts';
+import { useFormDesktop } from '../cli/chromium-page.ts';
 import { deskpilot } from '../cli/cli.ts';
 import { patternImage, stepRecord } from '../trace/fixtures/records.ts';
 import { ask, connect, startServe, type ServeProcess } from '../ui/serve-process.ts';
@@ -25,21 +24,10 @@ import { ask, connect, startServe, type ServeProcess } from '../ui/serve-process
 const BIN = fileURLToPath(new URL('../../bin/deskpilot.js', import.meta.url));
 const DISPLAY = { id: '0', x: 0, y: 0, width: 800, height: 600, scaleFactor: 1, primary: true };
 
-let vd: VirtualDisplay;
-let form: FormWindow;
-let dir: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'replay-safety-'));
-  vd = await startVirtualDisplay({ size: '800x600' });
-  form = await openFormWindow(vd.env);
-}, 120_000);
-afterAll(async () => {
-  await form?.close();
-  await vd?.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
-beforeEach(async () => form.reset());
+const desktop = useFormDesktop();
+const dir = mkdtempSync(join(tmpdir(), 'replay-safety-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeEach(async () => desktop.form.reset());
 
 /** A recorded run whose steps each executed one action, as a trace file an attacker could write. */
 async function forge(out: string, actions: ScreenAction[]): Promise<string> {
@@ -58,7 +46,7 @@ async function forge(out: string, actions: ScreenAction[]): Promise<string> {
   return out;
 }
 
-const clickInput = (): ScreenAction => ({ kind: 'click', at: form.input, button: 'left', clicks: 1 });
+const clickInput = (): ScreenAction => ({ kind: 'click', at: desktop.form.input, button: 'left', clicks: 1 });
 const typeRm: ScreenAction = { kind: 'type', text: 'rm -rf ~/Documents' };
 const altF4: ScreenAction = { kind: 'hotkey', keys: ['alt', 'f4'] };
 
@@ -66,11 +54,11 @@ describe('deskpilot replay --execute', () => {
   it('asks about alt+F4 like a live run: without approval it never reaches the window, and the replay ends there', async () => {
     const recorded = await forge(join(dir, 'close'), [clickInput(), altF4, typeRm]);
     const out = join(dir, 'close-replayed');
-    const result = await deskpilot(['replay', recorded, '--execute', '--display', vd.display, '--out', out], vd.env, 120_000);
+    const result = await deskpilot(['replay', recorded, '--execute', '--display', desktop.vd.display, '--out', out], desktop.vd.env, 120_000);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/failure: recorded step 2 could not be performed again: hotkey needs confirmation \(safety rule keys\/close-app\) and was not approved/);
     // The window is still there and nothing was typed into it.
-    expect(await form.state()).toEqual({ name: '', count: '0' });
+    expect(await desktop.form.state()).toEqual({ name: '', count: '0' });
     const trace = await readTrace(out);
     expect(trace.run).toMatchObject({ status: 'failure', settings: { replay: { dir: recorded, fromStep: 1, steps: 3 }, safety: { confirm: 'deny' } } });
     expect(trace.steps.map((s) => s.actions.map((a) => a.screen.kind))).toEqual([['click'], ['hotkey'], ['fail']]);
@@ -80,15 +68,15 @@ describe('deskpilot replay --execute', () => {
 
   it('asks about rm -rf: not typed without approval, typed with --yes', async () => {
     const recorded = await forge(join(dir, 'rm'), [clickInput(), typeRm]);
-    const denied = await deskpilot(['replay', recorded, '--execute', '--display', vd.display, '--out', join(dir, 'rm-denied')], vd.env, 120_000);
+    const denied = await deskpilot(['replay', recorded, '--execute', '--display', desktop.vd.display, '--out', join(dir, 'rm-denied')], desktop.vd.env, 120_000);
     expect(denied.code).toBe(1);
-    expect((await form.state()).name).toBe('');
+    expect((await desktop.form.state()).name).toBe('');
     expect((await readTrace(join(dir, 'rm-denied'))).steps[1].actions[0].safety).toEqual({ decision: 'confirm', rule: 'text/destructive-shell', approved: false });
 
-    await form.reset();
-    const approved = await deskpilot(['replay', recorded, '--execute', '--yes', '--display', vd.display, '--out', join(dir, 'rm-approved')], vd.env, 120_000);
+    await desktop.form.reset();
+    const approved = await deskpilot(['replay', recorded, '--execute', '--yes', '--display', desktop.vd.display, '--out', join(dir, 'rm-approved')], desktop.vd.env, 120_000);
     expect(approved.code, approved.stderr).toBe(0);
-    expect((await form.state()).name).toBe('rm -rf ~/Documents');
+    expect((await desktop.form.state()).name).toBe('rm -rf ~/Documents');
     const trace = await readTrace(join(dir, 'rm-approved'));
     expect(trace.steps[1].actions[0].safety).toEqual({ decision: 'confirm', rule: 'text/destructive-shell', approved: true });
     expect(trace.run.status).toBe('success');
@@ -97,7 +85,7 @@ describe('deskpilot replay --execute', () => {
   it('stops on the emergency-stop chord', async () => {
     const recorded = await forge(join(dir, 'wait'), [{ kind: 'wait', seconds: 30 }, clickInput()]);
     const out = join(dir, 'wait-replayed');
-    const child = spawn(process.execPath, [BIN, 'replay', recorded, '--execute', '--display', vd.display, '--out', out], { env: vd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'replay', recorded, '--execute', '--display', desktop.vd.display, '--out', out], { env: desktop.vd.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -107,14 +95,14 @@ describe('deskpilot replay --execute', () => {
     }
     await sleep(2500); // inside the recorded 30 s wait
     const pressed = Date.now();
-    execFileSync('xdotool', ['key', 'ctrl+alt+Escape'], { env: vd.env });
+    execFileSync('xdotool', ['key', 'ctrl+alt+Escape'], { env: desktop.vd.env });
     expect(await exited).toBe(1);
     expect(Date.now() - pressed).toBeLessThan(5000);
     expect(stderr).toMatch(/emergency stop/);
     const trace = await readTrace(out);
     expect(trace.run.status).toBe('stopped');
     expect(trace.steps.map((s) => s.actions.map((a) => a.screen.kind))).toEqual([['wait']]);
-    expect((await form.state()).name).toBe('');
+    expect((await desktop.form.state()).name).toBe('');
   }, 180_000);
 });
 
@@ -122,7 +110,7 @@ describe("the UI's re-run from step N", () => {
   let serve: ServeProcess;
   let socket: WebSocket;
   beforeAll(async () => {
-    serve = await startServe(join(dir, 'runs'), vd.env);
+    serve = await startServe(join(dir, 'runs'), desktop.vd.env);
     socket = await connect(serve);
   }, 240_000);
   afterAll(async () => {
@@ -140,7 +128,7 @@ describe("the UI's re-run from step N", () => {
         if (message.kind === 'event' && message.event?.type === 'confirm.request') resolve(message.event.request!);
       }),
     );
-    const started = await ask(socket, { type: 'run.start', options: { instruction: 'tidy up', model: `script:${model}`, maxSteps: 3, display: vd.display, from: { runId: 'forged', step: 3 } } });
+    const started = await ask(socket, { type: 'run.start', options: { instruction: 'tidy up', model: `script:${model}`, maxSteps: 3, display: desktop.vd.display, from: { runId: 'forged', step: 3 } } });
     expect(started.ok, started.error).toBe(true);
     const runId = (started.result as { runId: string }).runId;
     const question = await asked;
@@ -150,7 +138,7 @@ describe("the UI's re-run from step N", () => {
     for (const end = Date.now() + 30_000; JSON.parse(readFileSync(runJson, 'utf8')).status !== 'failure'; await sleep(50)) {
       if (Date.now() > end) throw new Error(`the re-run did not end: ${readFileSync(runJson, 'utf8')}`);
     }
-    expect((await form.state()).name).toBe('');
+    expect((await desktop.form.state()).name).toBe('');
     const trace = await readTrace(join(dir, 'runs', runId));
     expect(trace.run.message).toMatch(/recorded step 2 could not be performed again: type needs confirmation/);
     expect(trace.steps.map((s) => s.actions.map((a) => a.screen.kind))).toEqual([['click'], ['type'], ['fail']]);
