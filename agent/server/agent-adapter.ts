@@ -11,10 +11,12 @@ import { DEFAULT_POLICY_FILE, parsePolicy } from '../safety/policy.ts';
 import type { TraceWriter } from '../trace/writer.ts';
 import type { AgentFacts, AgentPort, Availability, ConfirmQuestion, LiveRun, RunCallbacks, StartRunOptions } from './agent-port.ts';
 
+/** The providers in this onnxruntime-node build that the Kimi engine can run on (what the Run screen offers). */
 async function executionProviders(): Promise<string[]> {
   try {
-    const ort = (await import('onnxruntime-node')) as { listSupportedBackends?: () => { name: string }[] };
-    return ort.listSupportedBackends?.().map((b) => b.name) ?? ['cpu'];
+    const { compiledExecutionProviders, EXECUTION_PROVIDERS } = await import('../../models/kimi/runtime/providers.ts');
+    const usable: readonly string[] = EXECUTION_PROVIDERS;
+    return compiledExecutionProviders().filter((name) => usable.includes(name));
   } catch {
     return [];
   }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
 import { openRun, RunInputError } from '../../agent/run/open-run.ts';
 import { createAgentAdapter } from '../../agent/server/agent-adapter.ts';
+import { parseExecutionProvider } from '../../models/kimi/runtime/providers.ts';
 import { makeTinyPackage, type TinyPackage } from '../kimi/runtime-fixture.ts';
 
 let vd: VirtualDisplay;
@@ -52,4 +53,10 @@ describe('the execution provider of a run', () => {
     await expect(start).rejects.toThrow(/unknown execution provider "warp-drive": use one of auto, cpu, cuda, dml, coreml, webgpu/);
     expect(existsSync(join(dir, 'warp'))).toBe(false);
   }, 120_000);
+
+  it('the Run screen offers only providers the engine accepts (onnxruntime also lists tensorrt, which it does not)', async () => {
+    const offered = (await createAgentAdapter().facts()).executionProviders;
+    expect(offered).toContain('cpu');
+    for (const provider of offered) expect(() => parseExecutionProvider(provider)).not.toThrow();
+  });
 });
