@@ -122,8 +122,11 @@ async function openEnvironment(request: RunRequest, recordedMonitor: string | un
   }
 }
 
-export async function openRun(request: RunRequest): Promise<OpenRun> {
-  if (request.model === undefined && request.replay === undefined) throw new RunInputError('a run needs a model, recorded steps to perform again, or both');
+export async function openRun(asked: RunRequest): Promise<OpenRun> {
+  if (asked.model === undefined && asked.replay === undefined) throw new RunInputError('a run needs a model, recorded steps to perform again, or both');
+  // The display the desktop driver defaults to is the one the watcher and the window rules must see.
+  const display = asked.display ?? (process.platform === 'linux' ? process.env['DISPLAY'] : undefined);
+  const request: RunRequest = { ...asked, ...(display !== undefined ? { display } : {}) };
   const warn = request.onWarning ?? (() => undefined);
   const abort = new AbortController();
   const pause = new PauseControl();

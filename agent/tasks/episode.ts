@@ -17,6 +17,8 @@ export interface EpisodeJob {
   maxSteps: number;
   traceDir: string;
   display: string;
+  /** The task's log: told what protection could not be set up. */
+  log(line: string): void;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function prepareEpisode(job: EpisodeJob, backends: BackendCache): P
     display: job.display,
     backend: await backends.acquire(job.taskId),
     safety: { takeover: false },
+    onWarning: (message) => job.log(`warning: ${message}`),
   });
   return {
     waitUntilQuiet: async (quietMs, maxMs, signal) =>

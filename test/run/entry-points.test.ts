@@ -36,7 +36,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'entry-points-'));
   [vd, uiDisplay] = await Promise.all([startVirtualDisplay({ size: '800x600', windowManager: false }), startVirtualDisplay({ size: '800x600', windowManager: false })]);
   env = { ...vd.env, ENTRY_POINTS_API_KEY: SECRET };
-  serve = await startServe(join(dir, 'runs'), env);
+  serve = await startServe(join(dir, 'runs'), { ...env, DISPLAY: uiDisplay.display });
   socket = await connect(serve);
 }, 240_000);
 afterAll(async () => {
@@ -161,13 +161,14 @@ describe('the same run from the CLI, the UI and the bench', () => {
   it('two UI runs on one display share its input watcher: the chord stops both', async () => {
     const replies = [code('time.sleep(60)'), 'DONE'];
     const traces: string[] = [];
-    for (const name of ['first', 'second']) {
-      const started = await ask(socket, { type: 'run.start', options: { instruction: name, model: `script:${script(join(dir, `${name}.json`), replies)}`, maxSteps: 5, display: uiDisplay.display } });
+    // The second names no display: it runs on serve's $DISPLAY, and is watched there too.
+    for (const [name, display] of [['first', uiDisplay.display], ['second', undefined]] as const) {
+      const started = await ask(socket, { type: 'run.start', options: { instruction: name, model: `script:${script(join(dir, `${name}.json`), replies)}`, maxSteps: 5, display } });
       expect(started.ok, started.error).toBe(true);
       traces.push(join(dir, 'runs', (started.result as { runId: string }).runId));
     }
     await until('both runs to start', () => traces.every((t) => runJson(t)?.status === 'running'));
-    for (const t of traces) expect(runJson(t).settings.safety.stopChord).toBe('ctrl+alt+esc');
+    for (const t of traces) expect(runJson(t).settings).toMatchObject({ display: uiDisplay.display, safety: { stopChord: 'ctrl+alt+esc' } });
     await sleep(1500);
     execFileSync('xdotool', ['key', 'ctrl+alt+Escape'], { env: uiDisplay.env });
     await until('both runs to stop', () => traces.every((t) => runJson(t)?.status === 'stopped'), 10_000);
