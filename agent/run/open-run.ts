@@ -41,7 +41,7 @@ export interface RunRequest {
   instruction: string;
   /** Model spec that decides the steps (after any replayed ones); without one, `replay` is required and the run ends after it. */
   model?: string;
-  /** Steps the model may take. */
+  /** Steps the model may take (replayed steps come on top; without a model it is not used). */
   maxSteps: number;
   thinking?: boolean;
   /** X display (default $DISPLAY) and monitor (default: the replayed run's when it exists here, else the primary). */
@@ -80,20 +80,19 @@ export interface OpenRun {
   close(): Promise<void>;
 }
 
-/** Runs `open`; its failures of the listed kinds are bad input. */
-async function input<T>(what: string, open: () => Promise<T>): Promise<T> {
+/** Runs `open`; its failures that come from bad input (model spec, policy file, trace) become RunInputError. */
+async function input<T>(open: () => Promise<T>): Promise<T> {
   try {
     return await open();
   } catch (error) {
-    const inputError = error instanceof BackendInputError || error instanceof BackendUnavailableError || error instanceof PolicyError || error instanceof TraceFormatError;
-    if (inputError) throw new RunInputError(what ? `${what}: ${(error as Error).message}` : (error as Error).message);
-    throw error;
+    const bad = error instanceof BackendInputError || error instanceof BackendUnavailableError || error instanceof PolicyError || error instanceof TraceFormatError;
+    throw bad ? new RunInputError((error as Error).message) : error;
   }
 }
 
 /** Steps to perform again, with what the recorded run was. */
 async function loadReplay(source: ReplaySource) {
-  const trace = await input('', () => readTrace(source.dir));
+  const trace = await input(() => readTrace(source.dir));
   const fromStep = source.fromStep ?? 1;
   const plan = replayPlan(trace.steps, fromStep, source.untilStep);
   const last = trace.steps.at(-1)?.step ?? 0;
@@ -143,7 +142,7 @@ export async function openRun(asked: RunRequest): Promise<OpenRun> {
 
   if (request.backend) closers.push(() => request.backend!.release());
   try {
-    const safety: SafetySetup = await input('', () =>
+    const safety: SafetySetup = await input(() =>
       setupSafety(request.safety ?? {}, {
         ...(request.display !== undefined ? { display: request.display } : {}),
         onWarning: warn,
@@ -161,7 +160,7 @@ export async function openRun(asked: RunRequest): Promise<OpenRun> {
       const spec = request.model;
       let backend = request.backend?.backend;
       if (!backend) {
-        const opened = await input('', () =>
+        const opened = await input(() =>
           openBackend(spec, {
             ...(request.taskId !== undefined ? { taskId: request.taskId } : {}),
             ...(request.executionProvider !== undefined ? { executionProvider: request.executionProvider } : {}),
@@ -204,7 +203,7 @@ export async function openRun(asked: RunRequest): Promise<OpenRun> {
       settings,
       ...(request.taskId !== undefined ? { taskId: request.taskId } : {}),
     }).catch((error: unknown) => {
-      throw new RunInputError(`trace folder: ${(error as Error).message}`);
+      throw new RunInputError((error as Error).message);
     });
     closers.push(() => trace.close());
 
@@ -217,7 +216,7 @@ export async function openRun(asked: RunRequest): Promise<OpenRun> {
       pause,
       environment: acting,
       run() {
-        if (started) throw new Error('a run is run once');
+        if (started) throw new Error('run() was already called: a run runs once');
         started = true;
         return runAgent({
           instruction: request.instruction,
