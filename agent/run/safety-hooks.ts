@@ -7,7 +7,7 @@
 import type { ScreenAction } from '../actions/types.ts';
 import type { Environment } from '../env/types.ts';
 import type { LoopHooks } from '../loop/hooks.ts';
-import { watchDisplay, type DisplayWatch } from '../safety/input-watch.ts';
+import { InputWatcher } from '../safety/input-watch.ts';
 import { maskObservation, rectsToMask, type MaskSpec } from '../safety/mask.ts';
 import { SafetyPolicy } from '../safety/policy.ts';
 import { Redactor } from '../safety/redact.ts';
@@ -63,12 +63,17 @@ export interface SafetyContext {
 
 const INPUTLESS = new Set<ScreenAction['kind']>(['wait', 'done', 'fail', 'call_user']);
 
-async function startWatcher(options: SafetyOptions, context: SafetyContext): Promise<DisplayWatch | undefined> {
+async function startWatcher(options: SafetyOptions, context: SafetyContext): Promise<InputWatcher | undefined> {
   const display = context.display;
   if (display === undefined || process.platform !== 'linux') return undefined;
+  let watcher: InputWatcher | undefined;
   try {
-    return await watchDisplay(display, options.stopChord ?? DEFAULT_STOP_CHORD, context.onEmergencyStop);
+    watcher = new InputWatcher(display, { stopChord: options.stopChord ?? DEFAULT_STOP_CHORD });
+    await watcher.start();
+    watcher.on('emergency-stop', context.onEmergencyStop);
+    return watcher;
   } catch (error) {
+    watcher?.dispose();
     const reason = (error as Error).message.split('\n')[0];
     const hint = /ENOENT/.test(reason) ? ' (install xinput and x11-xserver-utils)' : '';
     context.onWarning(`no emergency stop or takeover detection on ${display}: ${reason}${hint}`);
@@ -129,7 +134,7 @@ export async function setupSafety(options: SafetyOptions, context: SafetyContext
       };
     },
     dispose() {
-      watcher?.release();
+      watcher?.dispose();
     },
   };
 }

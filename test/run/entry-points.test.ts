@@ -23,7 +23,7 @@ const code = (line: string) => '```python\n' + line + '\n```';
 /** Type the secret, try ctrl+alt+delete, then wait long enough to be stopped. */
 const REPLIES = [code(`pyautogui.write('${SECRET}')`), code("pyautogui.hotkey('ctrl', 'alt', 'delete')"), code('time.sleep(60)'), 'DONE'];
 
-/** The CLI's display and the UI's: X lets one process at a time watch a display's input. */
+/** The CLI's display and the UI's: apart, so the chord pressed to stop one run leaves the other going. */
 let vd: VirtualDisplay;
 let uiDisplay: VirtualDisplay;
 let dir: string;
@@ -158,7 +158,7 @@ describe('the same run from the CLI, the UI and the bench', () => {
     expect(execFileSync('xdotool', ['getmouselocation'], { env: uiDisplay.env, encoding: 'utf8' })).toMatch(/^x:400 y:300 /);
   }, 240_000);
 
-  it('two UI runs on one display share its input watcher: the chord stops both', async () => {
+  it('two UI runs on one display: the chord stops both', async () => {
     const replies = [code('time.sleep(60)'), 'DONE'];
     const traces: string[] = [];
     // The second names no display: it runs on serve's $DISPLAY, and is watched there too.
