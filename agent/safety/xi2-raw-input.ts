@@ -1,6 +1,6 @@
 /**
  * A minimal X11 client that streams one display's raw input (XInput2 raw key, button and motion
- * events, plus pointer motion over the root window) over the X protocol itself. Raw events are
+ * events, plus pointer motion that reaches the root window) over the X protocol itself. Raw events are
  * delivered to every client that asks, and asking takes nothing from anyone: unlike
  * `xinput test-xi2 --root`, which also selects button presses on the root window, it neither swallows
  * clicks on the desktop (a window manager's root menu) nor makes a second watcher of the display fail.
@@ -21,6 +21,7 @@ export interface Xi2RawEvent {
 
 const XI_MOTION = 6;
 const XI_RAW: Record<number, Xi2RawEvent['type']> = { 13: 'key_press', 14: 'key_release', 15: 'button_press', 17: 'motion' };
+const XI_ALL_DEVICES = 0;
 const XI_ALL_MASTER_DEVICES = 1;
 const GENERIC_EVENT = 35;
 const COOKIE = 'MIT-MAGIC-COOKIE-1';
@@ -192,16 +193,21 @@ export class Xi2RawInput extends EventEmitter<Xi2RawInputEvents> {
       throw new Error(`the X server's XInput is ${got.readUInt16LE(8)}.${got.readUInt16LE(10)}; raw input needs 2.1`);
     }
 
-    const select = Buffer.alloc(20); // XISelectEvents on the root, for the master devices
+    // XISelectEvents on the root: raw events of the master devices, and pointer motion of every device
+    // (a warped pointer shows up only as a slave's Motion, with no raw event).
+    const bits = (events: number[]) => events.reduce((mask, bit) => mask | (1 << bit), 0) >>> 0;
+    const select = Buffer.alloc(28);
     select.writeUInt8(this.xinputOpcode, 0);
     select.writeUInt8(46, 1);
-    select.writeUInt16LE(5, 2);
+    select.writeUInt16LE(select.length / 4, 2);
     select.writeUInt32LE(root, 4);
-    select.writeUInt16LE(1, 8);
-    select.writeUInt16LE(XI_ALL_MASTER_DEVICES, 12);
+    select.writeUInt16LE(2, 8);
+    select.writeUInt16LE(XI_ALL_DEVICES, 12);
     select.writeUInt16LE(1, 14);
-    const mask = [XI_MOTION, ...Object.keys(XI_RAW).map(Number)].reduce((bits, bit) => bits | (1 << bit), 0);
-    select.writeUInt32LE(mask >>> 0, 16);
+    select.writeUInt32LE(bits([XI_MOTION]), 16);
+    select.writeUInt16LE(XI_ALL_MASTER_DEVICES, 20);
+    select.writeUInt16LE(1, 22);
+    select.writeUInt32LE(bits(Object.keys(XI_RAW).map(Number)), 24);
     this.socket.write(select);
     // GetInputFocus: its reply says the selection above was taken (an error would come first).
     const sync = Buffer.alloc(4);
@@ -236,7 +242,7 @@ export class Xi2RawInput extends EventEmitter<Xi2RawInputEvents> {
     const evtype = packet.readUInt16LE(8);
     const raw = XI_RAW[evtype];
     if (raw) this.emit('input', { type: raw, detail: raw === 'motion' ? 0 : packet.readUInt32LE(16), source: packet.readUInt16LE(20) });
-    // Pointer motion over the root names the master device only: where it came from is unknown.
+    // Pointer motion (a warp, or over the root) is judged by timing alone, like the core event it stands for.
     else if (evtype === XI_MOTION) this.emit('input', { type: 'motion', detail: 0, source: -1 });
   }
 }

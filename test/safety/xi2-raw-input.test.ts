@@ -3,7 +3,7 @@
  * it still opens openbox's root menu, which `xinput test-xi2 --root` used to swallow), any number of
  * watchers see the same input, and a display that asks for a cookie gets the one in XAUTHORITY.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -55,6 +55,25 @@ describe('raw input over the X protocol', () => {
       expect(watchers.map((w) => w.takeUserInput())).toEqual([true, true]);
     } finally {
       for (const w of watchers) w.dispose();
+    }
+  }, 60_000);
+
+  it('sees a warped pointer over a window (xdotool mousemove), which sends no raw event', async () => {
+    const vd = await startVirtualDisplay({ size: '640x480' });
+    displays.push(vd);
+    const xterm = spawn('xterm', ['-geometry', '200x60+0+0'], { env: vd.env, stdio: 'ignore' });
+    const input = await Xi2RawInput.open(vd.display, vd.env);
+    try {
+      await sleep(1500); // xterm is up
+      execFileSync('xdotool', ['mousemove', '300', '200', 'click', '1'], { env: vd.env });
+      await sleep(300);
+      const seen: Xi2RawEvent[] = [];
+      input.on('input', (e) => seen.push(e));
+      execFileSync('xdotool', ['mousemove', '100', '100'], { env: vd.env });
+      expect(await until(() => seen.some((e) => e.type === 'motion'))).toBe(true);
+    } finally {
+      input.close();
+      xterm.kill();
     }
   }, 60_000);
 
