@@ -1,4 +1,4 @@
-/** The layer rule: imports point down only. renderer -> agent/protocol; electron -> agent; agent -> models. */
+/** The layer rule: imports point down only. renderer -> agent/protocol/; electron -> agent; agent -> models. */
 module.exports = {
   forbidden: [
     {
@@ -17,7 +17,14 @@ module.exports = {
       name: 'renderer-only-protocol',
       severity: 'error',
       from: { path: '^renderer/' },
-      to: { path: '^(agent|models|electron|test)/', pathNot: '^agent/protocol\\.ts$' },
+      to: { path: '^(agent|models|electron|test)/', pathNot: '^agent/protocol/' },
+    },
+    {
+      name: 'protocol-stands-alone',
+      comment: 'the renderer bundles agent/protocol/, so it imports nothing else of the project',
+      severity: 'error',
+      from: { path: '^agent/protocol/' },
+      to: { path: '^(agent|models|renderer|electron|test)/', pathNot: '^agent/protocol/' },
     },
     {
       name: 'electron-not-renderer',

@@ -4,7 +4,7 @@
  * every handler checks its sender before it runs.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import type { AgentEvent } from '../agent/protocol.ts';
+import type { AgentEvent } from '../agent/protocol/messages.ts';
 import { IPC_CHANNELS } from './channel-names.ts';
 import type { DispatchResult } from '../agent/server/host.ts';
 

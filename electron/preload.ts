@@ -3,7 +3,7 @@
  * invoke, no ipcRenderer, no Node. Runs sandboxed, so it is bundled to CommonJS before packaging.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { AgentEvent, DeskpilotBridge } from '../agent/protocol.ts';
+import type { AgentEvent, DeskpilotBridge } from '../agent/protocol/messages.ts';
 import { IPC_CHANNELS } from './channel-names.ts';
 
 const bridge: DeskpilotBridge = {

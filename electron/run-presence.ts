@@ -3,7 +3,7 @@
  * when the last run ends, the main window comes back.
  */
 import type { BrowserWindow } from 'electron';
-import type { AgentEvent } from '../agent/protocol.ts';
+import type { AgentEvent } from '../agent/protocol/messages.ts';
 
 export interface PresenceHost {
   subscribe(listener: (event: AgentEvent) => void): () => void;

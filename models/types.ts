@@ -52,7 +52,8 @@ export interface GenerationResult {
   thinking: string;
   answer: string;
   finishReason: 'stop' | 'length' | 'cancelled' | 'error';
-  usage?: { promptTokens: number; completionTokens: number };
+  /** cachedTokens: leading prompt tokens whose KV cache was kept from the request before (not prefilled). */
+  usage?: { promptTokens: number; completionTokens: number; cachedTokens?: number };
   timings: GenerationTimings;
 }
 

@@ -13,22 +13,24 @@ export type { ParseOptions } from './parsers/options.ts';
 export const MAX_REPLY_CHARS = 200_000;
 
 /**
- * Parses a reply into actions in model coordinates. Never throws for any text: a reply that cannot
- * be honoured gives no actions and an `error` written for the model to read on its next step.
+ * Parses a reply's answer (its thinking already split off, see models/thinking.ts) into actions in
+ * model coordinates. Never throws for any text: a reply that cannot be honoured gives no actions and
+ * an `error` written for the model to read on its next step.
  */
-export function parseReply(family: ModelFamily, text: string, options: ParseOptions = {}): ParseResult {
-  if (text.length > MAX_REPLY_CHARS) {
-    return { thought: '', actions: [], error: `the reply is ${text.length} characters long; at most ${MAX_REPLY_CHARS} are read. Reply briefly.` };
+export function parseReply(family: ModelFamily, answer: string, options: ParseOptions = {}): ParseResult {
+  const length = answer.length + (options.thinking?.length ?? 0);
+  if (length > MAX_REPLY_CHARS) {
+    return { thought: '', actions: [], error: `the reply is ${length} characters long; at most ${MAX_REPLY_CHARS} are read. Reply briefly.` };
   }
   const resolved = resolveParseOptions(options);
   switch (family) {
     case 'kimi':
-      return parseKimiReply(text, resolved);
+      return parseKimiReply(answer, resolved);
     case 'pyautogui':
-      return parsePyautoguiReply(text, resolved);
+      return parsePyautoguiReply(answer, resolved);
     case 'computer_13':
-      return parseComputer13Reply(text, resolved);
+      return parseComputer13Reply(answer, resolved);
     case 'uitars':
-      return parseUitarsReply(text, resolved);
+      return parseUitarsReply(answer, resolved);
   }
 }

@@ -12,7 +12,7 @@
 import type { CoordinateUnit } from '../../models/types.ts';
 import { KeyNameError, normalizeKey } from './keys.ts';
 import type { PyCall, PyValue } from './python-calls.ts';
-import type { ModelAction, ModelPoint, MouseButton } from './types.ts';
+import type { ModelAction, ModelPoint, MouseButton } from '../protocol/actions.ts';
 
 export interface PyautoguiOptions {
   /** Decides the unit of a point the model wrote (Kimi: <= 1 means relative). */

@@ -5,7 +5,7 @@
 import type {
   BackendInfo, ChatRequest, CoordinateUnit, GenerationEvent, GenerationResult, ModelFamily, VlmBackend,
 } from '../../models/types.ts';
-import { THINK_CLOSE, THINK_OPEN } from '../../models/kimi/runtime/thinking.ts';
+import { splitThinking } from '../../models/thinking.ts';
 
 export interface ScriptedReplies {
   spec: string;
@@ -21,15 +21,6 @@ export interface ScriptedReplies {
 
 export class RepliesExhaustedError extends Error {
   override name = 'RepliesExhaustedError';
-}
-
-
-/** Splits a leading thinking block off a reply the way a thinking model streams it. */
-export function splitThinking(raw: string): { thinking: string; answer: string } {
-  const start = raw.indexOf(THINK_OPEN);
-  const end = raw.indexOf(THINK_CLOSE);
-  if (start < 0 || end < start) return { thinking: '', answer: raw };
-  return { thinking: raw.slice(start + THINK_OPEN.length, end).trim(), answer: raw.slice(end + THINK_CLOSE.length).trimStart() };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

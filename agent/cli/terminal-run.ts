@@ -4,10 +4,11 @@
  * a takeover, and the outcome on stdout. The run itself is assembled by openRun().
  */
 import { createInterface } from 'node:readline/promises';
-import type { ScreenAction } from '../actions/types.ts';
+import type { ScreenAction } from '../protocol/actions.ts';
 import type { LoopEvent } from '../loop/events.ts';
 import type { PauseControl } from '../loop/pause.ts';
-import { actionText, formatStatus, formatStep } from '../loop/progress.ts';
+import { formatStatus, formatStep } from '../loop/progress.ts';
+import { describeAction } from '../protocol/describe.ts';
 import { openRun, RunInputError, type OpenRun, type RunRequest } from '../run/open-run.ts';
 import type { SafetyOptions } from '../run/safety-hooks.ts';
 import { parseChord } from '../safety/input-watch.ts';
@@ -65,7 +66,7 @@ function ttyConfirmer(): Confirmer {
   return async (action: ScreenAction, verdict: SafetyVerdict) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
-      const answer = await rl.question(`\nsafety: rule ${verdict.rule} (${verdict.reason ?? verdict.decision}) wants confirmation for: ${actionText(action)}\nallow it? [y/N] `);
+      const answer = await rl.question(`\nsafety: rule ${verdict.rule} (${verdict.reason ?? verdict.decision}) wants confirmation for: ${describeAction(action)}\nallow it? [y/N] `);
       return /^y(es)?$/i.test(answer.trim());
     } finally {
       rl.close();

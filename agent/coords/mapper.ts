@@ -6,8 +6,8 @@
  * Build one mapper per observation. Capture -> screen uses the real capture/display size ratio,
  * not the scale factor alone, so captures taken at logical size (or downscaled) still map right.
  */
-import type { Action, ModelAction, ModelPoint, Point } from '../actions/types.ts';
-import { mapActionPoints } from '../actions/types.ts';
+import type { Action, ModelAction, ModelPoint, Point } from '../protocol/actions.ts';
+import { mapActionPoints } from '../protocol/actions.ts';
 import type { DisplayInfo } from '../env/types.ts';
 import type { CoordinateUnit } from '../../models/types.ts';
 

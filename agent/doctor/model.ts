@@ -7,13 +7,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseReply } from '../actions/parse.ts';
-import type { ModelPoint } from '../actions/types.ts';
+import type { ModelPoint } from '../protocol/actions.ts';
 import { openBackend } from '../backends/open.ts';
 import { parseModelSpec } from '../backends/spec.ts';
 import { readManifest } from '../../models/kimi/manifest.ts';
 import { groundingPrompt } from '../../models/kimi/runtime/grounding.ts';
 import { createRgbImage, type RgbImage } from '../../models/image.ts';
 import { collectGeneration, type CoordinateUnit, type VlmBackend } from '../../models/types.ts';
+import type { ExecutionProviderRequest } from '../../models/kimi/runtime/providers.ts';
+import { checkPlacement } from './placement.ts';
 import type { CheckResult } from './report.ts';
 
 async function sha256(path: string): Promise<string> {
@@ -127,10 +129,13 @@ export async function calibrate(backend: VlmBackend): Promise<CheckResult> {
   return { name: 'calibration', status: 'warn', detail: `the model pointed ${miss.toFixed(0)} px away from the target (answer ${JSON.stringify(answer.slice(0, 60))})`, fix: 'a weak or untrained model misses; a trained one should land within the circle' };
 }
 
-export async function checkModel(spec: string): Promise<CheckResult[]> {
+export async function checkModel(spec: string, provider: ExecutionProviderRequest = 'auto'): Promise<CheckResult[]> {
   const parsed = parseModelSpec(spec);
   const results: CheckResult[] = [];
-  if (parsed.kind === 'kimi-vl') results.push(await checkPackage(parsed.dir));
+  if (parsed.kind === 'kimi-vl') {
+    results.push(await checkPackage(parsed.dir));
+    results.push(...(await checkPlacement(parsed.dir, provider)));
+  }
   if (parsed.kind === 'openai') {
     const endpoint = await checkEndpoint(parsed.baseUrl, parsed.model);
     results.push(endpoint);

@@ -1,5 +1,5 @@
 import type { RgbImage } from '../../models/image.ts';
-import type { ScreenAction } from '../actions/types.ts';
+import type { ScreenAction } from '../protocol/actions.ts';
 
 export interface DisplayInfo {
   /** Stable within a session, e.g. "0". */

@@ -3,10 +3,11 @@
  * failed action stops the rest of the step (later actions usually depend on it) and is told to the model.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isTerminal, type ModelAction, type ScreenAction } from '../actions/types.ts';
+import { isTerminal, type ModelAction, type RecordedAction, type ScreenAction } from '../protocol/actions.ts';
+import { describeAction } from '../protocol/describe.ts';
 import type { Environment, Observation } from '../env/types.ts';
 import type { ActionContext, SafetyVerdict } from '../safety/types.ts';
-import type { RecordedAction, RunStatus } from '../trace/types.ts';
+import type { RunStatus } from '../trace/types.ts';
 import type { LoopEventListener } from './events.ts';
 import type { LoopHooks } from './hooks.ts';
 import { throwIfStopped, untilStopped } from './model-turn.ts';
@@ -42,11 +43,8 @@ export interface ActOutcome {
  */
 export const PAUSE_BETWEEN_ACTIONS_MS = 100;
 
-export function describeAction(action: ScreenAction): string {
-  const at = 'at' in action && action.at ? ` at (${Math.round(action.at.x)}, ${Math.round(action.at.y)})` : '';
-  const to = 'to' in action ? ` to (${Math.round(action.to.x)}, ${Math.round(action.to.y)})` : '';
-  return `${action.kind}${at}${to}`;
-}
+/** The model wrote the text itself: a start is enough to say which action, without doubling the prompt. */
+const FEEDBACK_TEXT = { maxText: 80 };
 
 async function decide(input: ActInput, screen: ScreenAction, recorded: RecordedAction): Promise<{ run: boolean; verdict: SafetyVerdict }> {
   const { hooks, step, observation } = input;
@@ -83,7 +81,7 @@ export async function act(input: ActInput): Promise<ActOutcome> {
     try {
       mapped = input.mapper.mapAction(action);
     } catch (error) {
-      out.feedback.push(`Action ${i + 1} (${action.kind}) was not executed: ${(error as Error).message}.`);
+      out.feedback.push(`Action ${i + 1} (${describeAction(action, FEEDBACK_TEXT)}) was not executed: ${(error as Error).message}.`);
       break;
     }
     const { screen, capture } = mapped;
@@ -99,7 +97,7 @@ export async function act(input: ActInput): Promise<ActOutcome> {
     const { run, verdict } = await decide(input, screen, recorded);
     if (!run) {
       const why = verdict.reason ?? (verdict.decision === 'confirm' ? 'the user did not approve it' : 'it is not allowed');
-      out.feedback.push(`Action ${i + 1} (${describeAction(screen)}) was not executed: ${why}. Choose another way.`);
+      out.feedback.push(`Action ${i + 1} (${describeAction(screen, FEEDBACK_TEXT)}) was not executed: ${why}. Choose another way.`);
       break;
     }
     const result = await input.environment.execute(screen, input.signal);
@@ -107,7 +105,7 @@ export async function act(input: ActInput): Promise<ActOutcome> {
     out.executeMs += result.durationMs;
     out.executed = true;
     if (!result.ok) {
-      out.feedback.push(`Action ${i + 1} (${describeAction(screen)}) failed: ${result.error ?? 'unknown error'}.`);
+      out.feedback.push(`Action ${i + 1} (${describeAction(screen, FEEDBACK_TEXT)}) failed: ${result.error ?? 'unknown error'}.`);
       break;
     }
   }

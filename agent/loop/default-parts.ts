@@ -7,6 +7,6 @@ import type { LoopParts } from './parts.ts';
 export const defaultParts: LoopParts = {
   buildRequest: buildPrompt,
   // UI-TARS 1.5 answers in resized-image pixels; its backend says so with coordinates 'image'.
-  parse: (family, raw, coordinates) => parseReply(family, raw, coordinates === 'image' ? { uitarsUnit: 'image' } : {}),
+  parse: (family, { answer, thinking }, coordinates) => parseReply(family, answer, { thinking, ...(coordinates === 'image' ? { uitarsUnit: 'image' } : {}) }),
   mapper: (geometry) => CoordinateMapper.fromStep(geometry),
 };

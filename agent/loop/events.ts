@@ -1,6 +1,7 @@
 /** What a running loop reports, for the CLI's progress lines and the UI protocol. */
 import type { SafetyVerdict } from '../safety/types.ts';
-import type { RecordedAction, RunStatus, StepRecord } from '../trace/types.ts';
+import type { RecordedAction } from '../protocol/actions.ts';
+import type { RunStatus, StepRecord } from '../trace/types.ts';
 
 export type LoopEvent =
   | { type: 'status'; status: RunStatus; message?: string }

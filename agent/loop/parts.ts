@@ -3,7 +3,8 @@
  * mapper. The loop only sequences them; ./default-parts.ts wires the real ones (agent/prompts,
  * agent/actions, agent/coords).
  */
-import type { Action, ModelAction, ParseResult, Point } from '../actions/types.ts';
+import type { Action, ModelAction, Point } from '../protocol/actions.ts';
+import type { ParseResult } from '../actions/types.ts';
 import type { DisplayInfo } from '../env/types.ts';
 import type { PromptInput, PromptStep } from '../prompts/types.ts';
 import type { ChatRequest, CoordinateUnit, ModelFamily } from '../../models/types.ts';
@@ -31,6 +32,7 @@ export interface PointMapper {
 
 export interface LoopParts {
   buildRequest(input: PromptInput): ChatRequest;
-  parse(family: ModelFamily, raw: string, coordinates: CoordinateUnit): ParseResult;
+  /** Reads the reply's answer; the thinking split off before it is given too (Kimi's thought). */
+  parse(family: ModelFamily, reply: { answer: string; thinking: string }, coordinates: CoordinateUnit): ParseResult;
   mapper(geometry: StepGeometry): PointMapper;
 }

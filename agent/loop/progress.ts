@@ -1,43 +1,17 @@
 /** One-line summaries of steps and statuses, for the CLI's progress on stderr and `replay` listings. */
-import type { ScreenAction } from '../actions/types.ts';
+import { describeAction } from '../protocol/describe.ts';
 import type { RunStatus, StepRecord } from '../trace/types.ts';
-import { describeAction } from './act.ts';
-
-/** One line for a person: what the action does, with its text, keys and place. */
-export function actionText(action: ScreenAction): string {
-  switch (action.kind) {
-    case 'type':
-      return `type ${JSON.stringify(action.text.length > 40 ? action.text.slice(0, 40) + '…' : action.text)}`;
-    case 'press':
-      return `press ${action.key}${action.presses > 1 ? ` x${action.presses}` : ''}`;
-    case 'hotkey':
-      return `hotkey ${action.keys.join('+')}`;
-    case 'key_down':
-    case 'key_up':
-      return `${action.kind} ${action.key}`;
-    case 'scroll':
-      return `${describeAction(action)} by (${action.dx}, ${action.dy})`;
-    case 'wait':
-      return `wait ${action.seconds}s`;
-    case 'done':
-      return `done${action.answer ? `: ${action.answer}` : ''}`;
-    case 'fail':
-      return `fail${action.reason ? `: ${action.reason}` : ''}`;
-    case 'call_user':
-      return `call_user${action.question ? `: ${action.question}` : ''}`;
-    default:
-      return `${describeAction(action)}${action.kind === 'click' && action.clicks > 1 ? ` x${action.clicks}` : ''}${'button' in action && action.button !== 'left' ? ` (${action.button})` : ''}`;
-  }
-}
 
 export function formatStep(record: StepRecord): string {
   const parts = record.actions.map((a) => {
     const outcome = a.execution ? (a.execution.ok ? '' : ` [failed: ${a.execution.error ?? '?'}]`) : a.safety && a.safety.decision !== 'allow' && !a.safety.approved ? ` [${a.safety.decision === 'deny' ? 'denied' : 'not approved'}]` : '';
-    return actionText(a.screen) + outcome;
+    return describeAction(a.screen, { maxText: 40 }) + outcome;
   });
   const what = record.parseError ? `parse error: ${record.parseError}` : parts.join('; ') || '(no action)';
   const seconds = (record.timings.stepMs / 1000).toFixed(1);
-  return `step ${record.step}: ${what} (${seconds}s)`;
+  const usage = record.usage;
+  const tokens = usage ? `, ${usage.promptTokens} prompt tokens${usage.cachedTokens ? ` (${usage.cachedTokens} cached)` : ''}` : '';
+  return `step ${record.step}: ${what} (${seconds}s${tokens})`;
 }
 
 export function formatStatus(status: RunStatus, message?: string): string {

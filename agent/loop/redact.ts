@@ -1,5 +1,5 @@
 /** Applies the redact hook to every free text of a step record before it reaches the trace. */
-import type { Action } from '../actions/types.ts';
+import type { Action } from '../protocol/actions.ts';
 import type { StepRecord } from '../trace/types.ts';
 
 function redactAction<P>(action: Action<P>, redact: (s: string) => string): Action<P> {

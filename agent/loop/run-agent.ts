@@ -6,7 +6,7 @@
 import type { Observation, Environment, SettleOptions } from '../env/types.ts';
 import { resizeRgb } from '../image/resize.ts';
 import type { RgbImage } from '../../models/image.ts';
-import type { ChatMessage, VlmBackend } from '../../models/types.ts';
+import type { BackendInfo, ChatMessage, VlmBackend } from '../../models/types.ts';
 import { screenshotFileName } from '../trace/run-id.ts';
 import { TRACE_VERSION, type RunStatus, type StepRecord } from '../trace/types.ts';
 import { act, type ActOutcome } from './act.ts';
@@ -15,6 +15,7 @@ import type { LoopHooks } from './hooks.ts';
 import { modelTurn, StoppedError, throwIfStopped } from './model-turn.ts';
 import type { PauseControl } from './pause.ts';
 import type { HistoryEntry, LoopParts } from './parts.ts';
+import type { HistoryOptions } from '../prompts/types.ts';
 import { redactRecord } from './redact.ts';
 import { StallDetector, type StallOptions } from './stall.ts';
 
@@ -40,8 +41,8 @@ export interface RunAgentOptions {
   thinking?: boolean;
   stall?: StallOptions;
   settle?: SettleOptions;
-  /** Screenshots shown from earlier steps (default: the family's own, e.g. Kimi 3, UI-TARS 5). */
-  historyImages?: number;
+  /** Earlier steps' screenshots: how many, how large, how they move along (default: the family's trained format). */
+  history?: HistoryOptions;
 }
 
 export interface RunOutcome {
@@ -82,6 +83,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunOutcome> {
   if (!Number.isInteger(options.maxSteps) || options.maxSteps < 1) {
     throw new Error(`maxSteps must be a positive integer (got ${options.maxSteps})`);
   }
+  const { images = 0, scale = 1 } = options.history ?? {};
+  if (!(Number.isInteger(images) && images >= 0)) throw new Error(`history.images must be a whole number >= 0 (got ${images})`);
+  if (!(scale > 0 && scale <= 1)) throw new Error(`history.scale must be above 0 and at most 1 (got ${scale})`);
   const emit: LoopEventListener = options.onEvent ?? (() => undefined);
   const state: RunState = { steps: 0, history: [], stall: new StallDetector(options.stall) };
   const setStatus = async (status: RunStatus, message?: string) => {
@@ -141,14 +145,14 @@ async function concludeStep(options: RunAgentOptions, state: RunState, result: S
   state.feedback = record.feedback;
   state.history.push({
     step: record.step,
-    image: result.modelImage,
+    image: await historyImage(result.modelImage, options.history?.scale ?? 1, options.backend.info()),
     raw: record.raw,
     answer: result.answer,
     thought: record.thought,
     ...(record.summary !== undefined ? { summary: record.summary } : {}),
     ...(record.feedback !== undefined ? { feedback: record.feedback } : {}),
   });
-  dropOldImages(state.history, options.historyImages ?? MAX_DEFAULT_HISTORY_IMAGES);
+  dropOldImages(state.history, options.history?.images ?? MAX_DEFAULT_HISTORY_IMAGES);
 
   const t = acted.terminal;
   if (t?.kind === 'done') return { status: 'success', ...(t.answer !== undefined ? { message: t.answer } : {}) };
@@ -156,6 +160,18 @@ async function concludeStep(options: RunAgentOptions, state: RunState, result: S
   if (t?.kind === 'call_user') return { status: 'call_user', ...(t.question !== undefined ? { message: t.question } : {}) };
   if (stalled) return { status: 'stalled', message: stalled };
   return undefined;
+}
+
+/**
+ * A step's screenshot as later prompts show it, scaled once (by the loop): every later step sends the
+ * very same pixels, which the model's caches (image features, KV prefix) recognise by content.
+ */
+export async function historyImage(image: RgbImage, scale: number, info: Pick<BackendInfo, 'imageSizeFor'>): Promise<RgbImage> {
+  if (scale === 1) return image;
+  const width = Math.max(1, Math.round(image.width * scale));
+  const height = Math.max(1, Math.round(image.height * scale));
+  const target = info.imageSizeFor?.(width, height) ?? { width, height };
+  return resizeRgb(image, target.width, target.height);
 }
 
 /** Keeps images only for the last `keep` entries: the prompt never shows more, and each is megabytes. */
@@ -198,7 +214,8 @@ async function runStep(
     history,
     ...(feedback !== undefined ? { feedback } : {}),
     ...(options.thinking !== undefined ? { thinking: options.thinking } : {}),
-    ...(options.historyImages !== undefined ? { keepImages: options.historyImages } : {}),
+    ...(options.history?.images !== undefined ? { keepImages: options.history.images } : {}),
+    ...(options.history?.mode !== undefined ? { historyMode: options.history.mode } : {}),
     screen: { width: observation.display.width, height: observation.display.height },
     coordinates: info.coordinates,
   });
@@ -211,7 +228,7 @@ async function runStep(
 
   let parsed;
   try {
-    parsed = options.parts.parse(info.family, generation.raw, info.coordinates);
+    parsed = options.parts.parse(info.family, generation, info.coordinates);
   } catch (error) {
     parsed = { thought: '', actions: [], error: `the reply could not be read: ${(error as Error).message}` };
   }
@@ -253,6 +270,7 @@ async function runStep(
     ...(parsed.error !== undefined ? { parseError: parsed.error } : {}),
     ...(notes.length > 0 ? { feedback: notes.join('\n') } : {}),
     ...(settle ? { settle: { settled: settle.settled, waitedMs: settle.waitedMs, changed: settle.changed } } : {}),
+    ...(generation.usage ? { usage: generation.usage } : {}),
     timings: {
       stepMs: performance.now() - started,
       modelMs,

@@ -1,10 +1,16 @@
 /** Pieces every prompt builder shares: which steps keep images, and where feedback goes. */
 import type { ContentPart } from '../../models/types.ts';
-import type { PromptStep } from './types.ts';
+import type { HistoryMode, PromptStep } from './types.ts';
 
-/** Index of the first step that keeps its screenshot. */
-export function firstKept(history: PromptStep[], keepImages: number): number {
-  return Math.max(0, history.length - Math.max(0, keepImages));
+/**
+ * Index of the first step that keeps its screenshot. sliding: the last `keepImages` steps. stable:
+ * the window starts anew every keepImages + 1 steps (0, 1, ..., keepImages screenshots, then 0 again),
+ * so it only grows at its end between drops.
+ */
+export function firstKept(history: PromptStep[], keepImages: number, mode: HistoryMode = 'sliding'): number {
+  const keep = Math.max(0, keepImages);
+  if (mode === 'stable') return history.length - (history.length % (keep + 1));
+  return Math.max(0, history.length - keep);
 }
 
 /** Feedback as a block of text the model will read, or '' when there is none. */
@@ -27,7 +33,7 @@ export function currentFeedback(history: PromptStep[], feedback: string | undefi
   return notes.length > 0 ? notes.join('\n') : undefined;
 }
 
-/** The action text of a step: the isolated code, else the answer, else the raw reply. */
-export function actionText(step: PromptStep): string {
+/** The action of a step as the model wrote it: the isolated code, else the answer, else the raw reply. */
+export function actionAsWritten(step: PromptStep): string {
   return (step.code ?? step.answer ?? step.raw).trim();
 }

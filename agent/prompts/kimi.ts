@@ -5,8 +5,9 @@
  * screenshot and the "# Task Instruction:" text. Thinking models drop the written Thought (their
  * ◁think▷ block is the thought) and older steps keep only their action summaries.
  */
+import { joinThinking } from '../../models/thinking.ts';
 import type { ChatMessage, ChatRequest } from '../../models/types.ts';
-import { actionText, currentFeedback, feedbackText, firstKept, imageTurn } from './history.ts';
+import { actionAsWritten, currentFeedback, feedbackText, firstKept, imageTurn } from './history.ts';
 import type { PromptInput, PromptStep } from './types.ts';
 
 export const KIMI_KEEP_IMAGES = 3;
@@ -47,12 +48,12 @@ export function kimiInstructionText(instruction: string): string {
 }
 
 function actionOf(step: PromptStep): string {
-  return (step.summary ?? actionText(step)).trim();
+  return (step.summary ?? actionAsWritten(step)).trim();
 }
 
 /** A kept step as the model's own earlier reply. */
 function keptStepText(step: PromptStep, n: number, thinking: boolean): string {
-  if (thinking) return `◁think▷${step.thought.trim()}◁/think▷## Action:\n${actionOf(step)}\n`;
+  if (thinking) return joinThinking(step.thought.trim(), `## Action:\n${actionOf(step)}\n`);
   return `# Step ${n}:\n## Thought:\n${step.thought.trim()}\n\n## Action:\n${actionOf(step)}\n`;
 }
 
@@ -65,7 +66,7 @@ function olderStepText(step: PromptStep, n: number, thinking: boolean, inlineFee
 export function buildKimiPrompt(input: PromptInput): ChatRequest {
   const thinking = input.thinking ?? false;
   const history = input.history;
-  const kept = firstKept(history, input.keepImages ?? KIMI_KEEP_IMAGES);
+  const kept = firstKept(history, input.keepImages ?? KIMI_KEEP_IMAGES, input.historyMode);
   const messages: ChatMessage[] = [{ role: 'system', content: kimiSystemPrompt(thinking) }];
   history.forEach((step, i) => {
     if (i < kept) {

@@ -4,7 +4,7 @@
  * standard question followed by the model's reply; older replies stay as text.
  */
 import type { ChatMessage, ChatRequest } from '../../models/types.ts';
-import { actionText, currentFeedback, feedbackText, firstKept, imageTurn } from './history.ts';
+import { actionAsWritten, currentFeedback, feedbackText, firstKept, imageTurn } from './history.ts';
 import type { PromptInput } from './types.ts';
 
 export const OSWORLD_KEEP_IMAGES = 3;
@@ -39,7 +39,7 @@ You are asked to complete the following task: ${input.instruction}`;
 
 export function buildOsworldPrompt(input: PromptInput, system: string): ChatRequest {
   const history = input.history;
-  const kept = firstKept(history, input.keepImages ?? OSWORLD_KEEP_IMAGES);
+  const kept = firstKept(history, input.keepImages ?? OSWORLD_KEEP_IMAGES, input.historyMode);
   const messages: ChatMessage[] = [{ role: 'system', content: system }];
   history.forEach((step, i) => {
     if (i >= kept) {
@@ -48,7 +48,7 @@ export function buildOsworldPrompt(input: PromptInput, system: string): ChatRequ
       messages.push({ role: 'assistant', content: (step.answer ?? step.raw).trim() });
     } else {
       const inline = i + 1 < kept ? feedbackText(step.feedback, '# Feedback:') : '';
-      messages.push({ role: 'assistant', content: `# Step ${i + 1} (screenshot omitted):\n${actionText(step)}\n${inline}` });
+      messages.push({ role: 'assistant', content: `# Step ${i + 1} (screenshot omitted):\n${actionAsWritten(step)}\n${inline}` });
     }
   });
   const text = OSWORLD_QUESTION + '\n' + feedbackText(currentFeedback(history, input.feedback));

@@ -49,7 +49,7 @@ function replyText(step: PromptStep): string {
 
 export function buildUitarsPrompt(input: PromptInput, unit: 'thousand' | 'image' = 'thousand'): ChatRequest {
   const history = input.history;
-  const kept = firstKept(history, input.keepImages ?? UITARS_KEEP_IMAGES);
+  const kept = firstKept(history, input.keepImages ?? UITARS_KEEP_IMAGES, input.historyMode);
   const messages: ChatMessage[] = [{ role: 'user', content: uitarsPromptText(input.instruction, unit) }];
   history.forEach((step, i) => {
     if (i >= kept) {

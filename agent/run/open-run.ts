@@ -18,6 +18,7 @@ import { PolicyError } from '../safety/policy.ts';
 import { readTrace, TraceFormatError } from '../trace/reader.ts';
 import { replayPlan } from '../trace/replay-plan.ts';
 import { newRunId } from '../trace/run-id.ts';
+import type { HistoryOptions } from '../prompts/types.ts';
 import type { RunInfo } from '../trace/types.ts';
 import { TraceWriter } from '../trace/writer.ts';
 import type { VlmBackend } from '../../models/types.ts';
@@ -44,6 +45,8 @@ export interface RunRequest {
   /** Steps the model may take (replayed steps come on top; without a model it is not used). */
   maxSteps: number;
   thinking?: boolean;
+  /** How the model is shown earlier steps (screenshots kept, their scale, sliding or stable). */
+  history?: HistoryOptions;
   /** X display (default $DISPLAY) and monitor (default: the replayed run's when it exists here, else the primary). */
   display?: string;
   monitor?: string;
@@ -188,6 +191,7 @@ export async function openRun(asked: RunRequest): Promise<OpenRun> {
     const settings: RunInfo['settings'] = {
       maxSteps,
       thinking: request.thinking ?? false,
+      ...(request.history ? { history: request.history } : {}),
       coordinates: info.coordinates,
       ...(request.display !== undefined ? { display: request.display } : {}),
       ...(monitor !== undefined ? { monitor } : {}),
@@ -229,6 +233,7 @@ export async function openRun(asked: RunRequest): Promise<OpenRun> {
           trace,
           signal: abort.signal,
           ...(request.thinking !== undefined ? { thinking: request.thinking } : {}),
+          ...(request.history ? { history: request.history } : {}),
           ...(monitor !== undefined ? { displayId: monitor } : {}),
           // Replaying a run repeats what it did; the stall detector would take repeats for a loop.
           ...(replay && !model ? { stall: { limit: maxSteps + 1 } } : {}),

@@ -9,7 +9,9 @@ import { defaultParts } from '../loop/default-parts.ts';
 import type { LoopEvent } from '../loop/events.ts';
 import type { LoopParts } from '../loop/parts.ts';
 import type { ReplayStep } from '../trace/replay-plan.ts';
-import type { RecordedAction, StepRecord } from '../trace/types.ts';
+import type { RecordedAction } from '../protocol/actions.ts';
+import { describeAction } from '../protocol/describe.ts';
+import type { StepRecord } from '../trace/types.ts';
 import type { BackendInfo, ChatRequest, GenerationEvent, GenerationResult, VlmBackend } from '../../models/types.ts';
 
 /** What decides the steps of a run: a model backend and its family's parts. */
@@ -27,10 +29,10 @@ export interface ReplayedSteps extends Decider {
 function whyNotRun(action: RecordedAction | undefined, record: StepRecord): string {
   if (!action) return record.feedback ?? 'it could not be mapped onto this display';
   const { safety, execution } = action;
-  const kind = action.screen.kind;
-  if (safety?.decision === 'deny') return `${kind} was denied by safety rule ${safety.rule ?? '(unnamed)'}`;
-  if (safety?.decision === 'confirm' && !safety.approved) return `${kind} needs confirmation (safety rule ${safety.rule ?? '(unnamed)'}) and was not approved`;
-  return `${kind} failed: ${execution?.error ?? 'unknown error'}`;
+  const what = describeAction(action.screen, { maxText: 80 });
+  if (safety?.decision === 'deny') return `${what} was denied by safety rule ${safety.rule ?? '(unnamed)'}`;
+  if (safety?.decision === 'confirm' && !safety.approved) return `${what} needs confirmation (safety rule ${safety.rule ?? '(unnamed)'}) and was not approved`;
+  return `${what} failed: ${execution?.error ?? 'unknown error'}`;
 }
 
 /**

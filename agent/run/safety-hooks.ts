@@ -4,7 +4,7 @@
  * for the emergency stop and for pausing when the user takes over. openRun() builds them for every
  * entry point, so the CLI, the UI server, the task runner and replays get the same protection.
  */
-import type { ScreenAction } from '../actions/types.ts';
+import type { ScreenAction } from '../protocol/actions.ts';
 import type { Environment } from '../env/types.ts';
 import type { LoopHooks } from '../loop/hooks.ts';
 import { InputWatcher } from '../safety/input-watch.ts';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode, type Document } from 'yaml';
-import type { ActionKind, ScreenAction } from '../actions/types.ts';
+import type { ActionKind, ScreenAction } from '../protocol/actions.ts';
 import type { ActionContext, ActionReviewer, SafetyDecision, SafetyVerdict } from './types.ts';
 import { tryNormalizeKey } from '../actions/keys.ts';
 

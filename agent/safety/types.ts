@@ -1,4 +1,4 @@
-import type { ScreenAction } from '../actions/types.ts';
+import type { ScreenAction } from '../protocol/actions.ts';
 import type { Observation } from '../env/types.ts';
 
 export type SafetyDecision = 'allow' | 'confirm' | 'deny';

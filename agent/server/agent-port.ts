@@ -3,7 +3,9 @@
  * ./agent-adapter.ts, which assembles each run with agent/run's openRun() like every other entry point;
  * tests and Electron get it through the host options, so the host never imports those modules itself.
  */
-import type { RecordedAction, RunInfo, StepRecord } from '../trace/types.ts';
+import type { RecordedAction } from '../protocol/actions.ts';
+import type { RunInfo, StepRecord } from '../trace/types.ts';
+import type { HistoryOptions } from '../prompts/types.ts';
 
 export interface StartRunOptions {
   instruction: string;
@@ -12,6 +14,7 @@ export interface StartRunOptions {
   thinking: boolean;
   display?: string;
   executionProvider?: string;
+  history?: HistoryOptions;
   /** Folder of the new run (created by the adapter) and its id under the runs folder. */
   runsDir: string;
   runId: string;

@@ -4,7 +4,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BenchP } from '../protocol.ts';
+import type { BenchP } from '../protocol/messages.ts';
 import { exists, runPath } from './run-folders.ts';
 
 /** Written by the host when it starts a bench run, so the folder is recognised before summary.json. */

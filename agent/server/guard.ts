@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { TOKEN_HEADER, TOKEN_PARAM } from '../protocol.ts';
+import { TOKEN_HEADER, TOKEN_PARAM } from '../protocol/messages.ts';
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 

@@ -15,7 +15,7 @@ import {
   type ConfirmRequestP,
   type ParsedCommand,
   type RunP,
-} from '../protocol.ts';
+} from '../protocol/messages.ts';
 import { newRunId } from '../trace/run-id.ts';
 import type { AgentPort, ConfirmQuestion, LiveRun, RunCallbacks } from './agent-port.ts';
 import { listBenchIds, readBench, type BenchMeta } from './bench-folders.ts';
@@ -132,8 +132,8 @@ export class AgentHost {
       const entry = this.live.get(runId);
       const run = entry?.run ?? (await readRunInfo(this.options.runsDir, runId));
       if (!run) throw new Error(`no run "${runId}" in ${this.options.runsDir} (no readable run.json)`);
-      const steps = await readSteps(this.options.runsDir, runId, this.options.fileUrl);
-      return { run, steps, pending: entry?.pending?.request, reportUrl: this.options.reportUrl(runId) };
+      const { steps, warnings } = await readSteps(this.options.runsDir, runId, this.options.fileUrl);
+      return { run, steps, warnings, pending: entry?.pending?.request, reportUrl: this.options.reportUrl(runId) };
     },
     'run.start': async ({ options }) => {
       const availability = await this.options.agent.availability();
@@ -148,7 +148,7 @@ export class AgentHost {
           status: 'running',
           startedAt: new Date().toISOString(),
           steps: 0,
-          settings: { maxSteps: options.maxSteps, display: options.display, thinking: options.thinking },
+          settings: { maxSteps: options.maxSteps, display: options.display, thinking: options.thinking, ...(options.history ? { history: options.history } : {}) },
           live: true,
         },
       };

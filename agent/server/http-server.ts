@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { RequestSchema, TOKEN_PARAM, type ServerMessage } from '../protocol.ts';
+import { RequestSchema, TOKEN_PARAM, type ServerMessage } from '../protocol/messages.ts';
 import type { AgentHost } from './host.ts';
 import { checkRequest } from './guard.ts';
 import { CONTENT_TYPES, contentType, exportReport, inside, runImagePath } from './run-files.ts';

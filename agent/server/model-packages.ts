@@ -3,7 +3,7 @@
  * listing that `deskpilot model pull` installs into and `deskpilot model list` prints.
  */
 import { formatBytes, listPackages, modelsRoot } from '../../models/hub/store.ts';
-import type { ModelPackageP } from '../protocol.ts';
+import type { ModelPackageP } from '../protocol/messages.ts';
 
 export function defaultModelsDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   return [modelsRoot(env)];

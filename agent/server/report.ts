@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { ScreenAction } from '../actions/types.ts';
+import type { ScreenAction } from '../protocol/actions.ts';
+import { describeAction } from '../protocol/describe.ts';
 import type { RunInfo, StepRecord } from '../trace/types.ts';
 
 export function escapeHtml(text: string): string {
@@ -44,12 +45,6 @@ export function actionSvg(action: ScreenAction, width: number): string {
     case 'call_user':
       return '';
   }
-}
-
-/** One line naming an action the way the UI does, e.g. `click (412, 96)` or `type "hello"`. */
-export function describeAction(action: ScreenAction | { kind: string; [k: string]: unknown }): string {
-  const { kind, ...rest } = action as { kind: string } & Record<string, unknown>;
-  return `${kind} ${JSON.stringify(rest)}`;
 }
 
 async function dataUri(file: string): Promise<string> {

@@ -2,11 +2,10 @@
  * What both transports serve besides the protocol: screenshots of run folders and exported reports.
  * `deskpilot serve` answers them over HTTP, Electron through its app:// scheme.
  */
-import { readFile } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
-import type { RunInfo } from '../trace/types.ts';
+import { extname, resolve, sep } from 'node:path';
+import { readTrace, TraceFormatError, type LoadedTrace } from '../trace/reader.ts';
 import { renderReport } from './report.ts';
-import { readStepRecords, runPath } from './run-folders.ts';
+import { runPath } from './run-folders.ts';
 
 export const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -40,15 +39,16 @@ export interface Report {
   html: string;
 }
 
-/** The offline HTML report of a run, or undefined when the folder has no readable run.json. */
+/** The offline HTML report of a run (live or finished), or undefined when the folder has no valid run.json. */
 export async function exportReport(runsDir: string, runId: string): Promise<Report | undefined> {
   const dir = runPath(runsDir, runId);
-  let run: RunInfo;
+  let trace: LoadedTrace;
   try {
-    run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunInfo;
-  } catch {
-    return undefined;
+    trace = await readTrace(dir, { tolerant: true });
+  } catch (error) {
+    if (error instanceof TraceFormatError) return undefined;
+    throw error;
   }
-  const html = await renderReport(dir, { ...run, id: runId }, await readStepRecords(dir));
+  const html = await renderReport(dir, { ...trace.run, id: runId }, trace.steps);
   return { fileName: `deskpilot-${runId.replace(/\//g, '_')}.html`, html };
 }

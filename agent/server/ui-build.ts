@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const RENDERER_DIR = fileURLToPath(new URL('../../renderer', import.meta.url));
 export const UI_DIST = join(RENDERER_DIR, 'dist');
-const SOURCES = [join(RENDERER_DIR, 'src'), join(RENDERER_DIR, 'index.html'), join(RENDERER_DIR, 'vite.config.ts'), fileURLToPath(new URL('../protocol.ts', import.meta.url))];
+const SOURCES = [join(RENDERER_DIR, 'src'), join(RENDERER_DIR, 'index.html'), join(RENDERER_DIR, 'vite.config.ts'), fileURLToPath(new URL('../protocol', import.meta.url))];
 const LOCK = join(tmpdir(), 'deskpilot-ui-build.lock');
 
 async function newestMtime(path: string): Promise<number> {

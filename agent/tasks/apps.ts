@@ -7,7 +7,7 @@
  */
 import { codeToActions, screenUnit } from '../actions/parsers/code.ts';
 import { PYAUTOGUI_CALLS } from '../actions/pyautogui-actions.ts';
-import type { ModelAction } from '../actions/types.ts';
+import type { ModelAction } from '../protocol/actions.ts';
 import { gsettingsSchemaInstalled, whichSync } from './host.ts';
 import { shlexSplit } from './shlex.ts';
 

@@ -9,12 +9,14 @@ import type { VlmBackend } from '../../models/types.ts';
 import { openBackend } from '../backends/open.ts';
 import type { RunOutcome } from '../loop/run-agent.ts';
 import { openRun } from '../run/open-run.ts';
+import type { HistoryOptions } from '../prompts/types.ts';
 
 export interface EpisodeJob {
   instruction: string;
   model: string;
   taskId: string;
   maxSteps: number;
+  history?: HistoryOptions;
   traceDir: string;
   display: string;
   /** The task's log: told what protection could not be set up. */
@@ -66,6 +68,7 @@ export async function prepareEpisode(job: EpisodeJob, backends: BackendCache): P
     model: job.model,
     taskId: job.taskId,
     maxSteps: job.maxSteps,
+    ...(job.history ? { history: job.history } : {}),
     out: job.traceDir,
     display: job.display,
     backend: await backends.acquire(job.taskId),

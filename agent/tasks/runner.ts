@@ -10,6 +10,7 @@ import { Progress } from './progress.ts';
 import { runTask } from './run-task.ts';
 import { readScore, summarize, type Summary, type TaskOutcome } from './summary.ts';
 import { supportVerdict } from './support.ts';
+import type { HistoryOptions } from '../prompts/types.ts';
 
 export interface BenchOptions {
   source: string;
@@ -17,6 +18,8 @@ export interface BenchOptions {
   out: string;
   envs: number;
   maxSteps: number;
+  /** Earlier screenshots in the prompt (default: the model's trained format). */
+  history?: HistoryOptions;
   domain?: string;
   resume?: boolean;
   shard?: { k: number; n: number };
@@ -65,6 +68,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         model: options.model,
         backends,
         maxSteps: options.maxSteps,
+        ...(options.history ? { history: options.history } : {}),
         suiteDir: suite.root,
         taskDir: join(options.out, t.domain, t.id),
         timeoutMs: options.taskTimeoutMs,

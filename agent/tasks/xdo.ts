@@ -3,7 +3,7 @@
  * commands) with xdotool on the environment's display. Setup runs in the harness process, which is
  * not bound to any display, so it cannot use the agent's own input backend.
  */
-import type { ModelAction } from '../actions/types.ts';
+import type { ModelAction } from '../protocol/actions.ts';
 import { runCommand } from './proc.ts';
 
 const KEYSYMS: Record<string, string> = {

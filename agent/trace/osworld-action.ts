@@ -2,7 +2,7 @@
  * Renders an executed action as OSWorld's pyautogui action string for traj.jsonl, so OSWorld tooling
  * (viewers, scorers that look for a final FAIL) reads our runs. The string is a record, never run.
  */
-import type { ScreenAction } from '../actions/types.ts';
+import type { ScreenAction } from '../protocol/actions.ts';
 
 const str = (s: string) => JSON.stringify(s); // a JSON string is also a valid Python string literal
 const xy = (p: { x: number; y: number }) => `${Math.round(p.x)}, ${Math.round(p.y)}`;

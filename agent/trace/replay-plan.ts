@@ -3,7 +3,7 @@
  * step. Their points become fractions of the display they were executed on (the 'relative' unit), so
  * the loop's coordinate mapper puts them at the same place on whatever display runs the replay.
  */
-import { isTerminal, mapActionPoints, type ModelAction } from '../actions/types.ts';
+import { isTerminal, mapActionPoints, type ModelAction } from '../protocol/actions.ts';
 import type { StepRecord } from './types.ts';
 
 export interface ReplayStep {

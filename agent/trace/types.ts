@@ -1,6 +1,6 @@
-import type { Action, ModelPoint, Point } from '../actions/types.ts';
+import type { RecordedAction } from '../protocol/actions.ts';
 import type { DisplayInfo } from '../env/types.ts';
-import type { GenerationTimings, ModelFamily } from '../../models/types.ts';
+import type { GenerationResult, GenerationTimings, ModelFamily } from '../../models/types.ts';
 
 /** Bumped whenever a record shape changes; the reader upgrades older traces on load. */
 export const TRACE_VERSION = 1;
@@ -34,17 +34,6 @@ export interface RunInfo {
   taskId?: string;
 }
 
-/** One action of a step in all three coordinate spaces. */
-export interface RecordedAction {
-  model: Action<ModelPoint>;
-  /** Pixels of the captured image. */
-  capture: Action<Point>;
-  /** Logical pixels of the virtual desktop: what was executed. */
-  screen: Action<Point>;
-  safety?: { decision: 'allow' | 'confirm' | 'deny'; rule?: string; approved?: boolean };
-  execution?: { ok: boolean; error?: string; durationMs: number };
-}
-
 /** steps.jsonl: one line per step, the full record. */
 export interface StepRecord {
   version: number;
@@ -61,7 +50,7 @@ export interface StepRecord {
   };
   prompt: { messages: number; images: number; chars: number };
   raw: string;
-  /** The reply without its thinking block (what the parser read); absent in traces before it was added. */
+  /** The reply without its thinking block: what the parser read. Absent in traces before it was added. */
   answer?: string;
   thinking: string;
   thought: string;
@@ -71,6 +60,8 @@ export interface StepRecord {
   /** Notes the loop added for the model (nudges, refusals). */
   feedback?: string;
   settle?: { settled: boolean; waitedMs: number; changed: boolean };
+  /** The model's token counts for this step (prompt, generated, served from its KV cache); absent in older traces and for backends that give none. */
+  usage?: GenerationResult['usage'];
   timings: { stepMs: number; modelMs: number; generation?: GenerationTimings; executeMs: number; settleMs: number };
 }
 

@@ -5,7 +5,7 @@
  */
 import { mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTerminal } from '../actions/types.ts';
+import { isTerminal } from '../protocol/actions.ts';
 import type { RgbImage } from '../../models/image.ts';
 import { JsonLinesAppender, syncDir, writeFileAtomic } from './durable-file.ts';
 import { osworldActionString } from './osworld-action.ts';

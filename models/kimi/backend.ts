@@ -64,7 +64,8 @@ class KimiBackend implements VlmBackend {
 /** Opens a package folder (or a `kimi-vl:<dir>` spec) in a worker thread. */
 export async function openKimiBackend(dirOrSpec: string, options: KimiBackendOptions = {}): Promise<VlmBackend & { readonly engineInfo: WorkerHost['info'] }> {
   const dir = dirOrSpec.startsWith(KIMI_SPEC_PREFIX) ? packageDirFromSpec(dirOrSpec) : dirOrSpec;
-  const engineOptions: EngineOptions = { provider: options.provider, threads: options.threads, defaultMaxNewTokens: options.defaultMaxNewTokens };
+  const { provider, threads, defaultMaxNewTokens, prefillChunk, reusePrefix } = options;
+  const engineOptions: EngineOptions = { provider, threads, defaultMaxNewTokens, prefillChunk, reusePrefix };
   const host = await WorkerHost.open(dir, engineOptions);
   const backend = new KimiBackend(host, options.spec ?? `${KIMI_SPEC_PREFIX}${dir}`, options.sampling ?? {});
   return Object.assign(backend, { engineInfo: host.info });

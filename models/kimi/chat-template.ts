@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Template } from '@huggingface/jinja';
 import type { RgbImage } from '../image.ts';
+import { withoutThinking } from '../thinking.ts';
 import type { ChatMessage } from '../types.ts';
 
 export interface RenderOptions {
@@ -21,8 +22,6 @@ export interface RenderedPrompt {
   text: string;
   images: RgbImage[];
 }
-
-const THINK_BLOCK = /◁think▷[\s\S]*?◁\/think▷/g;
 
 export class KimiChatTemplate {
   private readonly template: Template;
@@ -51,7 +50,7 @@ export class KimiChatTemplate {
         throw new Error(`messages[${index}].role is ${JSON.stringify(message.role)}; expected system, user or assistant`);
       }
       const clean = (text: string): string =>
-        options.stripThinking && message.role === 'assistant' ? text.replace(THINK_BLOCK, '') : text;
+        options.stripThinking && message.role === 'assistant' ? withoutThinking(text) : text;
       if (typeof message.content === 'string') return { role: message.role, content: clean(message.content) };
       const content = message.content.map((part, partIndex) => {
         if (part.type === 'image') {

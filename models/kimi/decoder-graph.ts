@@ -34,11 +34,14 @@
  *   fed log(weight) at the chosen experts and -1e30 elsewhere: softmax then returns exactly
  *   weight / sum(weights); the graph multiplies back by sum(weights) when upstream does not
  *   normalise, and by routed_scaling_factor. fc1 holds gate/up rows interleaved per expert.
- * - 'dense' (execution providers without those kernels or control flow): every expert as one stacked
- *   matmul weighted by a dense [T, experts] weight matrix that is zero for unchosen experts:
- *   standard ops only, but n_routed/top_k (64/6 for the real model) times the expert FLOPs.
+ * - 'dense' (GPU execution providers, which lack those kernels and leave control flow on the CPU):
+ *   every expert as one stacked matmul weighted by a dense [T, experts] weight matrix that is zero
+ *   for unchosen experts: standard ops only, but n_routed/top_k (64/6 for the real model) times the
+ *   expert FLOPs, and every expert's weights read per decode step (memory-bound on a GPU). Its
+ *   attention runs absorbed only, so the whole graph has no If, Loop or NonZero.
  */
 import type { GraphBuilder } from '../onnx/builder.ts';
+import type { GraphProto } from '../onnx/index.ts';
 import { isMoeLayer, type KimiConfig } from './config.ts';
 import { StackedSource } from './convert-sources.ts';
 import type { WeightSource, WeightWriter } from './quantize-linear.ts';
@@ -93,7 +96,7 @@ export function buildDecoderGraph(
   cfg: KimiConfig,
   w: WeightWriter,
   src: WeightSource,
-  opts: { moe?: MoeMode; attention?: AttentionMode; onLayer?: (layer: number) => void } = {},
+  opts: { moe?: MoeMode; attention?: AttentionMode; mlaExpandFrom?: number; lmHeadAccuracyLevel?: number; onLayer?: (layer: number) => void } = {},
 ): DecoderGraphInfo {
   const moeMode: MoeMode = opts.moe ?? defaultMoeMode(w.dtype);
   if (moeMode === 'fused' && w.dtype === 'fp16') throw new Error('decoder graph: the fused MoE kernel needs fp32 or int4 weights; use moe "dense" for fp16');
@@ -138,6 +141,13 @@ export function buildDecoderGraph(
   const rows = b.op('Unsqueeze', [b.op('Range', [pastLen, total, one]), b.int64([1])]);
   const cols = b.op('Unsqueeze', [b.op('Range', [zero, total, one]), b.int64([0])]);
   const mask = b.op('Where', [b.op('Greater', [cols, rows]), b.float32([-1e30], []), b.float32([0], [])]);
+  // Absorbed MLA attention costs nh*(2*kvr + dr) multiply-adds per (query, key) pair, expanded
+  // nh*(dn + dr + dv), plus expanding every key's K and V from its cached c (nh*(dn + dv)*kvr).
+  // Expanding pays once a call has more than that ratio of new tokens: 171 at the real widths,
+  // so a long prefill chunk runs expanded and a decode step absorbed. Same math, same cache.
+  // The dense-MoE graph is the one for GPU providers: no control flow at all, so one attention form.
+  const expandFrom = opts.mlaExpandFrom ?? (moeMode === 'dense' ? Infinity : defaultMlaExpandFrom(t));
+  const expand = Number.isFinite(expandFrom) ? b.op('GreaterOrEqual', [newLen, b.int64([expandFrom], [])]) : '';
 
   const rms = (v: string, weight: string, eps: number): string => {
     const ms = b.op('ReduceMean', [b.op('Pow', [v, b.float32([2], [])]), b.int64([-1])], { keepdims: 1 });
@@ -164,20 +174,30 @@ export function buildDecoderGraph(
     const cNorm = rms(c, `${p}.self_attn.kv_a_layernorm.weight`, t.kvNormEps);
     const kRope = b.op('Reshape', [rope(kPe, 1), b.int64([-1, dr])]);
     const scale = b.float32([1 / Math.sqrt(dn + dr)], []);
-    let merged: string;
+    let heads: string;
     if (attention === 'absorbed') {
-      // Queries [nh, T, kvr | dr] with W_UK folded into the nope part; cache rows [normed c | k_pe].
+      // Cache rows [normed c | k_pe]; W_UK and W_UV are cut from kv_b_proj on the host.
       const { wUk, wUvT } = absorbedKvB(src, `${p}.self_attn.kv_b_proj.weight`, nh, dn, dv, kvr);
-      const qAbs = b.op('MatMul', [b.op('Transpose', [qNope], { perm: [1, 0, 2] }), w.values(`${p}.self_attn.w_uk`, [nh, dn, kvr], wUk)]);
-      const qFull = b.op('Mul', [b.op('Concat', [qAbs, b.op('Transpose', [qRope], { perm: [1, 0, 2] })], { axis: 2 }), scale]);
+      const mla: MlaValues = {
+        qNope: b.op('Transpose', [qNope], { perm: [1, 0, 2] }), // [nh, T, dn]
+        qRope: b.op('Transpose', [qRope], { perm: [1, 0, 2] }), // [nh, T, dr]
+        wUk: w.values(`${p}.self_attn.w_uk`, [nh, dn, kvr], wUk),
+        wUvT: w.values(`${p}.self_attn.w_uv_t`, [nh, kvr, dv], wUvT),
+        all: '',
+        mask,
+        scale,
+      };
+      // W_UK^T for the expanded form; a transpose of a constant, folded when the session loads.
+      const wUkT = b.op('Transpose', [mla.wUk], { perm: [0, 2, 1] });
       const newKv = b.op('Concat', [cNorm, kRope], { axis: 1 });
       newKvs.push(b.op('Unsqueeze', [newKv, b.int64([0])]));
-      const all = b.op('Concat', [pasts[l], newKv], { axis: 0 });
-      const scores = b.op('Add', [b.op('MatMul', [qFull, b.op('Transpose', [all], { perm: [1, 0] })]), mask]);
-      const probs = b.op('Softmax', [scores], { axis: -1 });
-      const ctx = b.op('MatMul', [probs, b.op('Slice', [all, b.int64([0]), b.int64([kvr]), b.int64([1])])]);
-      const heads = b.op('MatMul', [ctx, w.values(`${p}.self_attn.w_uv_t`, [nh, kvr, dv], wUvT)]);
-      merged = b.op('Reshape', [b.op('Transpose', [heads], { perm: [1, 0, 2] }), b.int64([-1, nh * dv])]);
+      mla.all = b.op('Concat', [pasts[l], newKv], { axis: 0 });
+      const branch = (form: 'absorbed' | 'expanded'): GraphProto => {
+        const g = b.subgraph(`attention_${l}_${form}`);
+        g.output(form === 'absorbed' ? absorbedAttention(g, mla, kvr, nh * dv) : expandedAttention(g, { ...mla, wUk: wUkT }, kvr, nh, nh * dv), 'float32');
+        return g.graph();
+      };
+      heads = expandFrom === Infinity ? absorbedAttention(b, mla, kvr, nh * dv) : b.op('If', [expand], { then_branch: branch('expanded'), else_branch: branch('absorbed') });
     } else {
       // Per-head K = [k_nope | k_pe] and V from kv_b_proj; cache rows [K (nh*(dn+dr)) | V (nh*dv)].
       const kv = b.op('Reshape', [w.linear(cNorm, `${p}.self_attn.kv_b_proj.weight`), b.int64([-1, nh, dn + dv])]);
@@ -192,10 +212,9 @@ export function buildDecoderGraph(
       const vH = b.op('Transpose', [b.op('Reshape', [vAll, b.int64([-1, nh, dv])])], { perm: [1, 0, 2] });
       const qFull = b.op('Mul', [b.op('Transpose', [b.op('Concat', [qNope, qRope], { axis: 2 })], { perm: [1, 0, 2] }), scale]);
       const probs = b.op('Softmax', [b.op('Add', [b.op('MatMul', [qFull, kT]), mask])], { axis: -1 });
-      const heads = b.op('MatMul', [probs, vH]);
-      merged = b.op('Reshape', [b.op('Transpose', [heads], { perm: [1, 0, 2] }), b.int64([-1, nh * dv])]);
+      heads = b.op('Reshape', [b.op('Transpose', [b.op('MatMul', [probs, vH])], { perm: [1, 0, 2] }), b.int64([-1, nh * dv])]);
     }
-    x = b.op('Add', [x, w.linear(merged, `${p}.self_attn.o_proj.weight`)]);
+    x = b.op('Add', [x, w.linear(heads, `${p}.self_attn.o_proj.weight`)]);
 
     const h2 = rms(x, `${p}.post_attention_layernorm.weight`, t.rmsNormEps);
     const ffn = isMoeLayer(t, l) ? moe(b, w, cfg, `${p}.mlp`, h2, swiglu, moeMode) : swiglu(h2, `${p}.mlp`);
@@ -204,7 +223,7 @@ export function buildDecoderGraph(
 
   const normed = rms(x, `${LM}.norm.weight`, t.rmsNormEps);
   const picked = b.op('Gather', [normed, logitPos], { axis: 0 });
-  const logits = w.linear(picked, 'language_model.lm_head.weight');
+  const logits = w.linear(picked, 'language_model.lm_head.weight', undefined, { accuracyLevel: opts.lmHeadAccuracyLevel });
   b.output(logits, 'float32', ['K', t.vocabSize], DECODER_OUTPUTS.logits);
   b.output(b.op('Concat', newKvs, { axis: 0 }), 'float32', [t.numLayers, 'T', kvWidth], DECODER_OUTPUTS.newKv);
   return {
@@ -292,6 +311,45 @@ function expertBranch(b: GraphBuilder, w: WeightWriter, p: string, x: string, de
   const skip = b.subgraph(`expert_${e}_skipped`);
   skip.output(skip.op('Identity', [sum]), 'float32');
   return b.op('If', [chosen], { then_branch: run.graph(), else_branch: skip.graph() });
+}
+
+/** Fewest new tokens in one call for which the expanded MLA form costs less (see the mask above). */
+export function defaultMlaExpandFrom(t: KimiConfig['text']): number {
+  const saved = 2 * t.kvLoraRank + t.qkRopeHeadDim - (t.qkNopeHeadDim + t.qkRopeHeadDim + t.vHeadDim);
+  return saved > 0 ? Math.ceil(((t.qkNopeHeadDim + t.vHeadDim) * t.kvLoraRank) / saved) : Number.MAX_SAFE_INTEGER;
+}
+
+/** The per-layer values both MLA attention forms read (built in the layer's graph, read by both If branches). */
+interface MlaValues {
+  qNope: string; // [nh, T, dn]
+  qRope: string; // [nh, T, dr], rotated
+  wUk: string; // [nh, dn, kvr] (absorbed) or its transpose [nh, kvr, dn] (expanded)
+  wUvT: string; // [nh, kvr, dv]
+  all: string; // [P+T, kvr + dr]: cached and new rows [normed c | k_pe]
+  mask: string; // [T, P+T] additive causal mask
+  scale: string;
+}
+
+/** Absorbed form: W_UK folded into q, attention over the cached rows, W_UV after; [T, nh*dv]. */
+function absorbedAttention(g: GraphBuilder, v: MlaValues, kvr: number, width: number): string {
+  const qAbs = g.op('MatMul', [v.qNope, v.wUk]);
+  const q = g.op('Mul', [g.op('Concat', [qAbs, v.qRope], { axis: 2 }), v.scale]);
+  const probs = g.op('Softmax', [g.op('Add', [g.op('MatMul', [q, g.op('Transpose', [v.all], { perm: [1, 0] })]), v.mask])], { axis: -1 });
+  const ctx = g.op('MatMul', [probs, g.op('Slice', [v.all, g.int64([0]), g.int64([kvr]), g.int64([1])])]);
+  return g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [ctx, v.wUvT])], { perm: [1, 0, 2] }), g.int64([-1, width])]);
+}
+
+/** Expanded form: per-head K = [c W_UK^T | k_pe] and V = c W_UV^T for every key, then plain attention; [T, nh*dv]. */
+function expandedAttention(g: GraphBuilder, v: MlaValues, kvr: number, heads: number, width: number): string {
+  const c = g.op('Slice', [v.all, g.int64([0]), g.int64([kvr]), g.int64([1])]);
+  const kPe = g.op('Slice', [v.all, g.int64([kvr]), g.int64([2 ** 62]), g.int64([1])]);
+  const kNope = g.op('MatMul', [c, v.wUk]); // [nh, N, dn]
+  const kPeHeads = g.op('Expand', [g.op('Unsqueeze', [kPe, g.int64([0])]), g.int64([heads, 1, 1])]);
+  const k = g.op('Concat', [kNope, kPeHeads], { axis: 2 });
+  const q = g.op('Mul', [g.op('Concat', [v.qNope, v.qRope], { axis: 2 }), v.scale]);
+  const probs = g.op('Softmax', [g.op('Add', [g.op('MatMul', [q, g.op('Transpose', [k], { perm: [0, 2, 1] })]), v.mask])], { axis: -1 });
+  const ctx = g.op('MatMul', [probs, g.op('MatMul', [c, v.wUvT])]); // [nh, T, dv]
+  return g.op('Reshape', [g.op('Transpose', [ctx], { perm: [1, 0, 2] }), g.int64([-1, width])]);
 }
 
 /** Splits kv_b_proj [nh*(dn+dv), kvr] into W_UK [nh, dn, kvr] and W_UV^T [nh, kvr, dv]. */

@@ -28,7 +28,16 @@ export interface DecoderOptions {
   capacity?: number;
   /** Override the expert kernel path (benchmarks); default expertKernelFor(manifest). */
   expertKernel?: ExpertKernel;
+  /** Longest run of tokens sent in one session run (default 512); 0 sends a prefill whole. */
+  prefillChunk?: number;
 }
+
+/**
+ * A long prefill runs in chunks, each attending to the cache the earlier ones left: the attention
+ * temporaries stay [heads, chunk, context] instead of [heads, T, T], the masked-out half of the
+ * score matrix is mostly never computed, and chunks that need no logits skip the lm_head.
+ */
+const DEFAULT_PREFILL_CHUNK = 512;
 
 export interface PrefillInput {
   /** Token ids (embedded on the host) ... */
@@ -57,6 +66,8 @@ export class KimiDecoder {
     dir: string,
     capacity: number,
     readonly expertKernel: ExpertKernel,
+    /** Longest run of tokens in one session run (0: a prefill goes whole). */
+    readonly prefillChunk: number,
   ) {
     const d = manifest.decoder;
     this.hidden = d.hidden;
@@ -78,7 +89,7 @@ export class KimiDecoder {
     if (opts.intraOpNumThreads !== undefined) options.intraOpNumThreads = opts.intraOpNumThreads;
     const kernel = opts.expertKernel ?? expertKernelFor(manifest);
     const session = await withExpertKernel(kernel, () => ort.InferenceSession.create(join(dir, manifest.decoder.file), options));
-    return new KimiDecoder(manifest, session, dir, opts.capacity ?? 256, kernel);
+    return new KimiDecoder(manifest, session, dir, opts.capacity ?? 256, kernel, opts.prefillChunk ?? DEFAULT_PREFILL_CHUNK);
   }
 
   /** Tokens in the cache. */
@@ -121,14 +132,28 @@ export class KimiDecoder {
     const T = embeds.length / this.hidden;
     if (T === 0) throw new Error('decoder.prefill: no tokens');
     if (input.positions && input.positions.length !== T) throw new Error(`decoder.prefill: ${input.positions.length} positions for ${T} tokens`);
-    const positions = BigInt64Array.from({ length: T }, (_, i) => BigInt(input.positions ? input.positions[i] : this.len + i));
+    const positions = Array.from({ length: T }, (_, i) => (input.positions ? input.positions[i] : this.len + i));
     const want = input.logits ?? 'last';
     const rows = want === 'last' ? [T - 1] : want === 'all' ? Array.from({ length: T }, (_, i) => i) : want;
     for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= T) throw new Error(`decoder.prefill: logit row ${r} is outside 0..${T - 1}`);
 
+    const chunk = this.prefillChunk > 0 ? this.prefillChunk : T;
+    const logits = new Float32Array(rows.length * this.vocab);
+    for (let start = 0; start < T; start += chunk) {
+      const end = Math.min(T, start + chunk);
+      const picked = rows.flatMap((r, k) => (r >= start && r < end ? [k] : []));
+      const out = await this.run(embeds.subarray(start * this.hidden, end * this.hidden), positions.slice(start, end), picked.map((k) => rows[k] - start));
+      picked.forEach((k, i) => logits.set(out.subarray(i * this.vocab, (i + 1) * this.vocab), k * this.vocab));
+    }
+    return logits;
+  }
+
+  /** One session run over `embeds` after the cache; appends their cache rows; logits of `rows`. */
+  private async run(embeds: Float32Array, positions: number[], rows: number[]): Promise<Float32Array> {
+    const T = positions.length;
     const feeds: Record<string, ort.Tensor> = {
       [DECODER_INPUTS.embeds]: new ort.Tensor('float32', embeds, [1, T, this.hidden]),
-      [DECODER_INPUTS.positions]: new ort.Tensor('int64', positions, [1, T]),
+      [DECODER_INPUTS.positions]: new ort.Tensor('int64', BigInt64Array.from(positions, (p) => BigInt(p)), [1, T]),
       [DECODER_INPUTS.logitPositions]: new ort.Tensor('int64', BigInt64Array.from(rows, (r) => BigInt(r)), [rows.length]),
     };
     for (let l = 0; l < this.numLayers; l++) {

@@ -113,7 +113,7 @@ export class WeightWriter {
    * y = x W^T (+ bias); x must be 2-D [rows, in]. `into` puts the node in a subgraph of this
    * writer's graph (the weights stay initializers of the main graph, where external data lives).
    */
-  linear(x: string, weight: string, bias?: string, opts: { keepFloat?: boolean; into?: GraphBuilder; symmetric?: boolean } = {}): string {
+  linear(x: string, weight: string, bias?: string, opts: { keepFloat?: boolean; into?: GraphBuilder; symmetric?: boolean; accuracyLevel?: number } = {}): string {
     const into = opts.into ?? this.b;
     const [n, k] = this.shape2d(weight);
     const biasInit = bias ? this.float(bias) : undefined;
@@ -125,7 +125,7 @@ export class WeightWriter {
       return into.op(
         'MatMulNBits',
         inputs,
-        { K: k, N: n, bits: 4, block_size: this.blockSize, accuracy_level: this.accuracyLevel },
+        { K: k, N: n, bits: 4, block_size: this.blockSize, accuracy_level: opts.accuracyLevel ?? this.accuracyLevel },
         { domain: 'com.microsoft' },
       );
     }

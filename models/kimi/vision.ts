@@ -28,6 +28,8 @@ export interface VisionFeatures {
   hidden: number;
   tokensPerImage: number[];
   grids: [number, number][];
+  /** Each image's content hash (encode() only): what identifies its rows in the decoder's KV cache. */
+  keys?: string[];
   timings: { preprocessMs: number; runMs: number };
 }
 
@@ -160,10 +162,12 @@ export class VisionEncoder {
     const { textHidden } = this.options;
     const parts: Float32Array[] = [];
     const grids: [number, number][] = [];
+    const keys: string[] = [];
     const timings = { preprocessMs: 0, runMs: 0 };
     for (const image of images) {
       const t0 = performance.now();
       const key = imageKey(image);
+      keys.push(key);
       const geometry = imageGeometry(image.width, image.height, config);
       grids.push([geometry.gridH, geometry.gridW]);
       const cached = this.cache.get(key);
@@ -183,9 +187,10 @@ export class VisionEncoder {
       timings.preprocessMs += out.timings.preprocessMs;
       timings.runMs += out.timings.runMs;
       parts.push(out.features);
-      this.remember(key, out.features.slice());
+      // At least this call's images stay: the next step shows most of them again (more history than the cache would thrash it).
+      this.remember(key, out.features.slice(), images.length);
     }
-    return { features: concat(parts), hidden: textHidden, tokensPerImage: grids.map(([h, w]) => (h * w) / 4), grids, timings };
+    return { features: concat(parts), hidden: textHidden, tokensPerImage: grids.map(([h, w]) => (h * w) / 4), grids, keys, timings };
   }
 
   /** Encodes pixel values [sum L, 3*p*p] (row-major patches per image, as the image processor gives). */
@@ -243,8 +248,8 @@ export class VisionEncoder {
     return out.data as Float32Array;
   }
 
-  private remember(key: string, features: Float32Array): void {
-    const limit = this.options.cacheImages ?? 4;
+  private remember(key: string, features: Float32Array, inCall: number): void {
+    const limit = Math.max(this.options.cacheImages ?? 4, inCall);
     if (limit <= 0) return;
     this.cache.set(key, features);
     while (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value as string);

@@ -7,8 +7,8 @@
 import OpenAI from 'openai';
 import sharp from 'sharp';
 import type { RgbImage } from '../image.ts';
-import { ThinkingSplitter } from '../kimi/runtime/thinking.ts';
-import type { BackendInfo, ChatRequest, CoordinateUnit, GenerationEvent, ModelFamily, VlmBackend } from '../types.ts';
+import { joinThinking, ThinkingSplitter } from '../thinking.ts';
+import type { BackendInfo, ChatRequest, CoordinateUnit, GenerationEvent, GenerationResult, ModelFamily, VlmBackend } from '../types.ts';
 import { imageSizeForFamily } from './image-size.ts';
 import { defaultCoordinates } from '../family.ts';
 import { guessFamily, parseOpenAiSpec } from './spec.ts';
@@ -88,7 +88,7 @@ export function openOpenAiBackend(spec: string, options: OpenAiBackendOptions = 
     let serverThinking = '';
     let raw = '';
     let finishReason: 'stop' | 'length' | 'cancelled' | 'error' = 'stop';
-    let usage: { promptTokens: number; completionTokens: number } | undefined;
+    let usage: GenerationResult['usage'];
     let firstTokenMs: number | undefined;
     try {
       const stream = await client.chat.completions.create(
@@ -106,7 +106,10 @@ export function openOpenAiBackend(spec: string, options: OpenAiBackendOptions = 
         { signal },
       );
       for await (const chunk of stream) {
-        if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+        if (chunk.usage) {
+          const cached = chunk.usage.prompt_tokens_details?.cached_tokens;
+          usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens, ...(cached !== undefined ? { cachedTokens: cached } : {}) };
+        }
         const choice = chunk.choices[0];
         if (!choice) continue;
         const delta = choice.delta as { content?: string | null; reasoning_content?: string | null; reasoning?: string | null };
@@ -135,7 +138,7 @@ export function openOpenAiBackend(spec: string, options: OpenAiBackendOptions = 
     yield {
       type: 'done',
       result: {
-        raw: serverThinking ? `◁think▷${serverThinking}◁/think▷${raw}` : raw,
+        raw: joinThinking(serverThinking, raw),
         thinking,
         answer: splitter.answer,
         finishReason,

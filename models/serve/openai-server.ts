@@ -1,7 +1,7 @@
 /**
  * An OpenAI-compatible HTTP server over one VlmBackend: GET /v1/models and POST /v1/chat/completions
  * (stream and non-stream, image_url parts as data URLs, temperature / top_p / max_tokens / stop / seed,
- * usage). The backend runs one generation at a time; further requests wait in a queue of bounded
+ * usage, with prompt_tokens_details.cached_tokens when the backend reuses its KV cache). The backend runs one generation at a time; further requests wait in a queue of bounded
  * length, and past it get 429 with Retry-After, which OpenAI clients retry with backoff.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import type { RgbImage } from '../image.ts';
+import { THINK_CLOSE, THINK_OPEN } from '../thinking.ts';
 import type { ChatMessage, ContentPart, GenerationResult, SamplingOptions, VlmBackend } from '../types.ts';
 
 export interface ModelServerOptions {
@@ -108,6 +109,16 @@ function toSampling(body: Record<string, unknown>): SamplingOptions {
   };
 }
 
+/** Usage as the OpenAI API and vLLM report it: prompt tokens served from the KV cache under prompt_tokens_details. */
+function openAiUsage(usage: NonNullable<GenerationResult['usage']>) {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.promptTokens + usage.completionTokens,
+    ...(usage.cachedTokens !== undefined ? { prompt_tokens_details: { cached_tokens: usage.cachedTokens } } : {}),
+  };
+}
+
 /** A one-at-a-time gate with a bounded waiting line. */
 class Gate {
   private running = false;
@@ -173,10 +184,10 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         if (!stream) continue;
         let text = event.delta;
         if (event.type === 'thinking' && !inThinking) {
-          text = '◁think▷' + text;
+          text = THINK_OPEN + text;
           inThinking = true;
         } else if (event.type === 'answer' && inThinking) {
-          text = '◁/think▷' + text;
+          text = THINK_CLOSE + text;
           inThinking = false;
         }
         res.write(chunk({ content: text }));
@@ -184,11 +195,9 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       }
       if (!result) throw new HttpError(500, 'generation ended without a result', 'server_error');
       const finish = result.finishReason === 'length' ? 'length' : 'stop';
-      const usage = result.usage
-        ? { prompt_tokens: result.usage.promptTokens, completion_tokens: result.usage.completionTokens, total_tokens: result.usage.promptTokens + result.usage.completionTokens }
-        : undefined;
+      const usage = result.usage ? openAiUsage(result.usage) : undefined;
       if (stream) {
-        if (inThinking) res.write(chunk({ content: '◁/think▷' }));
+        if (inThinking) res.write(chunk({ content: THINK_CLOSE }));
         // A backend that only reports its final result still streams its text, in one piece.
         if (!streamed && result.raw) res.write(chunk({ content: result.raw }));
         res.write(chunk({}, finish));

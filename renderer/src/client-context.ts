@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useState } from 'react';
-import type { AgentEvent } from '../../agent/protocol.ts';
+import type { AgentEvent } from '../../agent/protocol/messages.ts';
 import type { Client } from './transport.ts';
 
 export const ClientContext = createContext<Client | null>(null);

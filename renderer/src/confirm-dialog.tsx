@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { ConfirmRequestP } from '../../agent/protocol.ts';
+import { describeAction } from '../../agent/protocol/describe.ts';
+import type { ConfirmRequestP } from '../../agent/protocol/messages.ts';
 import { useClient, useEvents } from './client-context.ts';
 import { ActionOverlay } from './overlay.tsx';
 
@@ -40,7 +41,7 @@ export function ConfirmDialog() {
       <div className="modal-body">
         <h2>Allow this action?</h2>
         <p>
-          Step {request.step}: <code>{request.action.screen.kind}</code> {request.rule ? <>matched rule <code>{request.rule}</code></> : null}
+          Step {request.step}: <code data-testid="confirm-action">{describeAction(request.action.screen)}</code> {request.rule ? <>matched rule <code>{request.rule}</code></> : null}
         </p>
         {request.reason ? <p>{request.reason}</p> : null}
         <ActionOverlay src={request.screenshotUrl} width={request.captureWidth} height={request.captureHeight} actions={[request.action.capture]} />

@@ -2,44 +2,20 @@
  * A screenshot with actions drawn over it, in capture pixels (the image's own pixel grid), so marks
  * land where the agent acted whatever the display's scale factor.
  */
-import type { ScreenActionP } from '../../agent/protocol.ts';
+import { hasPoint, type ScreenAction } from '../../agent/protocol/actions.ts';
+import { describeAction } from '../../agent/protocol/describe.ts';
 
 interface Props {
   src: string;
   width: number;
   height: number;
-  actions: readonly ScreenActionP[];
+  actions: readonly ScreenAction[];
   alt?: string;
 }
 
 const RED = '#e5243b';
 
-function keysLabel(action: ScreenActionP): string | undefined {
-  switch (action.kind) {
-    case 'type':
-      return `type "${action.text}"`;
-    case 'press':
-      return `press ${action.key}${action.presses > 1 ? ` ×${action.presses}` : ''}`;
-    case 'hotkey':
-      return `hotkey ${action.keys.join('+')}`;
-    case 'key_down':
-      return `key down ${action.key}`;
-    case 'key_up':
-      return `key up ${action.key}`;
-    case 'wait':
-      return `wait ${action.seconds}s`;
-    case 'done':
-      return `done${action.answer ? `: ${action.answer}` : ''}`;
-    case 'fail':
-      return `fail${action.reason ? `: ${action.reason}` : ''}`;
-    case 'call_user':
-      return `ask user${action.question ? `: ${action.question}` : ''}`;
-    default:
-      return undefined;
-  }
-}
-
-function Mark({ action, r, width, height }: { action: ScreenActionP; r: number; width: number; height: number }) {
+function Mark({ action, r, width, height }: { action: ScreenAction; r: number; width: number; height: number }) {
   const stroke = { stroke: RED, strokeWidth: Math.max(2, r / 3), fill: 'none' };
   switch (action.kind) {
     case 'click':
@@ -85,7 +61,8 @@ function Mark({ action, r, width, height }: { action: ScreenActionP; r: number; 
 
 export function ActionOverlay({ src, width, height, actions, alt }: Props) {
   const r = Math.max(6, Math.round(width / 100));
-  const labels = actions.map(keysLabel).filter((l): l is string => l !== undefined);
+  // Actions with a place are drawn; the others (keys, text, waits, endings) are written out.
+  const labels = actions.filter((a) => !hasPoint(a)).map((a) => describeAction(a));
   const fontSize = Math.max(12, Math.round(width / 60));
   return (
     <svg className="shot" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={alt ?? 'screenshot'} data-testid="screenshot">

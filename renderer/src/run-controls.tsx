@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { RunP } from '../../agent/protocol.ts';
+import type { RunP } from '../../agent/protocol/messages.ts';
 import { useClient } from './client-context.ts';
 
 /** Pause / resume / stop for a live run. */

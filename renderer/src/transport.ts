@@ -10,7 +10,7 @@ import {
   type CommandType,
   type DeskpilotBridge,
   type ServerMessage,
-} from '../../agent/protocol.ts';
+} from '../../agent/protocol/messages.ts';
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: string };
 

@@ -7,8 +7,16 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CANONICAL_KEYS } from '../../agent/actions/keys.ts';
 import { parseReply } from '../../agent/actions/parse.ts';
-import type { ModelAction, ParseResult } from '../../agent/actions/types.ts';
+import type { ModelAction } from '../../agent/protocol/actions.ts';
+import type { ParseResult } from '../../agent/actions/types.ts';
+import { splitThinking } from '../../models/thinking.ts';
 import type { ModelFamily } from '../../models/types.ts';
+
+/** A whole reply as the loop reads it: thinking split off first, then the answer parsed. */
+function parseWhole(family: ModelFamily, text: string): ParseResult {
+  const { thinking, answer } = splitThinking(text);
+  return parseReply(family, answer, { thinking });
+}
 
 const FAMILIES: ModelFamily[] = ['kimi', 'pyautogui', 'computer_13', 'uitars'];
 const KEYS = new Set(CANONICAL_KEYS);
@@ -80,9 +88,9 @@ describe('every parser survives any input', () => {
   it('arbitrary text, unicode and bracket soup: no throw, well-formed result', () => {
     fc.assert(
       fc.property(fc.constantFrom(...FAMILIES), anyText, (family, text) => {
-        checkResult(parseReply(family, text));
-        checkResult(parseReply(family, '## Code:\n```python\n' + text + '\n```'));
-        checkResult(parseReply(family, 'Action: ' + text));
+        checkResult(parseWhole(family, text));
+        checkResult(parseWhole(family, '## Code:\n```python\n' + text + '\n```'));
+        checkResult(parseWhole(family, 'Action: ' + text));
       }),
       { numRuns: 400 },
     );
@@ -91,7 +99,7 @@ describe('every parser survives any input', () => {
   it('mutated valid replies: no throw, well-formed result', () => {
     fc.assert(
       fc.property(fc.constantFrom(...FAMILIES), mutation, (family, edits) => {
-        checkResult(parseReply(family, mutate(validOther[family], edits)));
+        checkResult(parseWhole(family, mutate(validOther[family], edits)));
       }),
       { numRuns: 400 },
     );
@@ -101,21 +109,21 @@ describe('every parser survives any input', () => {
     const started = Date.now();
     for (const family of FAMILIES) {
       for (const depth of [100, 10_000, 60_000]) {
-        checkResult(parseReply(family, '```python\npyautogui.click(' + '['.repeat(depth) + ']'.repeat(depth) + ')\n```'));
-        checkResult(parseReply(family, 'Action: click(start_box=' + '('.repeat(depth)));
-        checkResult(parseReply(family, '{"action_type": "CLICK", "parameters": ' + '['.repeat(depth) + ']'.repeat(depth) + '}'));
+        checkResult(parseWhole(family, '```python\npyautogui.click(' + '['.repeat(depth) + ']'.repeat(depth) + ')\n```'));
+        checkResult(parseWhole(family, 'Action: click(start_box=' + '('.repeat(depth)));
+        checkResult(parseWhole(family, '{"action_type": "CLICK", "parameters": ' + '['.repeat(depth) + ']'.repeat(depth) + '}'));
       }
       const huge = 'pyautogui.click(1, 2)\n'.repeat(8_000);
-      const r = parseReply(family, '```python\n' + huge + '```');
+      const r = parseWhole(family, '```python\n' + huge + '```');
       checkResult(r);
-      checkResult(parseReply(family, 'x'.repeat(250_000)));
-      checkResult(parseReply(family, '```'.repeat(20_000)));
+      checkResult(parseWhole(family, 'x'.repeat(250_000)));
+      checkResult(parseWhole(family, '```'.repeat(20_000)));
       // Shapes that make naive scanners quadratic: many labels on one line, many headers, many quotes.
-      checkResult(parseReply(family, 'Action:'.repeat(25_000)));
-      checkResult(parseReply(family, '## Code:\n'.repeat(18_000)));
-      checkResult(parseReply(family, "Action: type(content='" + "' ".repeat(80_000)));
-      checkResult(parseReply(family, '◁think▷'.repeat(20_000)));
-      checkResult(parseReply(family, '```python\npyautogui.write("' + '\\n'.repeat(80_000) + '")\n```'));
+      checkResult(parseWhole(family, 'Action:'.repeat(25_000)));
+      checkResult(parseWhole(family, '## Code:\n'.repeat(18_000)));
+      checkResult(parseWhole(family, "Action: type(content='" + "' ".repeat(80_000)));
+      checkResult(parseWhole(family, '◁think▷'.repeat(20_000)));
+      checkResult(parseWhole(family, '```python\npyautogui.write("' + '\\n'.repeat(80_000) + '")\n```'));
     }
     // Linear scanners only: about a second in all here; a quadratic scanner would take minutes.
     expect(Date.now() - started).toBeLessThan(20_000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseReply } from '../../agent/actions/parse.ts';
+import { splitThinking } from '../../models/thinking.ts';
 
 describe('parseReply kimi', () => {
   it('reads an Instruct reply: thought, summary and relative coordinates from the last code block', () => {
@@ -28,7 +29,8 @@ describe('parseReply kimi', () => {
 
   it('reads a thinking reply: the think block is the thought; pixels stay screen pixels', () => {
     const reply = '◁think▷The save dialog is open, I type the name then press enter.◁/think▷## Action:\nType the file name.\n## Code:\n```python\npyautogui.click(640, 400)\npyautogui.write(\'report.txt\')\npyautogui.press(\'enter\')\n```';
-    const r = parseReply('kimi', reply);
+    const { thinking, answer } = splitThinking(reply);
+    const r = parseReply('kimi', answer, { thinking });
     expect(r.thought).toBe('The save dialog is open, I type the name then press enter.');
     expect(r.actions).toEqual([
       { kind: 'click', at: { x: 640, y: 400, unit: 'screen' }, button: 'left', clicks: 1 },
@@ -108,7 +110,8 @@ describe('parseReply kimi', () => {
 
   it('explains a missing code block, an unfinished thought and a bad key', () => {
     expect(parseReply('kimi', '## Thought:\nI am not sure.').error).toMatch(/^no code found/);
-    expect(parseReply('kimi', '◁think▷I keep thinking and').error).toMatch(/still thinking/);
+    expect(parseReply('kimi', splitThinking('◁think▷I keep thinking and').answer, { thinking: 'I keep thinking and' }).error).toMatch(/still thinking/);
+    expect(parseReply('kimi', '', { thinking: 'I thought, then wrote nothing' })).toMatchObject({ thought: 'I thought, then wrote nothing', error: expect.stringMatching(/nothing after ◁\/think▷/) });
     expect(parseReply('kimi', "```python\npyautogui.press('hyperdrive')\n```").error).toMatch(/press\(\): unknown key name "hyperdrive"/);
     expect(parseReply('kimi', '```python\npyautogui.click(5, 6, clicks=7)\n```').error).toMatch(/clicks must be 1, 2 or 3, got 7/);
   });

@@ -12,25 +12,18 @@
  *     then MoE), vocab 163840, int4. The difference gives the cost of one MoE layer, from which the
  *     27-layer model's prefill and decode speed is projected (linear in layers; nothing else varies).
  *     Also per-expert branches vs the QMoE kernel (expert-kernel.ts): decode speed and resident memory.
- * Packages are built once (random weights, the test generators and the converter) and cached in the
- * temp dir: the first run spends several minutes building them.
+ * Packages come from bench-packages.ts (built once, cached in the temp folder).
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convertKimiVl } from '../../models/kimi/convert.ts';
 import { KimiDecoder } from '../../models/kimi/decoder.ts';
-import { defaultMoeMode } from '../../models/kimi/decoder-graph.ts';
 import type { ExpertKernel } from '../../models/kimi/expert-kernel.ts';
 import { collectGeneration } from '../../models/types.ts';
 import { KimiEngine } from '../../models/kimi/runtime/engine.ts';
 import { generateTokens } from '../../models/kimi/runtime/generate.ts';
 import { argmax } from '../../models/kimi/runtime/sampling.ts';
-import { writeSyntheticCheckpoint } from '../kimi/fixtures/synthetic-checkpoint.ts';
-import { copyTokenizer, writeTinyCheckpoint, type TinyOptions } from '../kimi/fixtures/tiny-checkpoint.ts';
+import type { TinyOptions } from '../kimi/fixtures/tiny-checkpoint.ts';
+import { cachedPackage } from './bench-packages.ts';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -62,27 +55,6 @@ const REAL_WIDTHS: TinyOptions = {
   nSharedExperts: 2,
   textOverrides: { max_position_embeddings: 8192 },
 };
-
-async function cachedPackage(name: string, checkpoint: TinyOptions | { synthetic: number }, dtype: 'fp32' | 'int4', moe = defaultMoeMode(dtype)): Promise<string> {
-  const key = createHash('sha256').update(JSON.stringify({ checkpoint, dtype, moe })).digest('hex').slice(0, 12);
-  const root = join(tmpdir(), `deskpilot-bench-${name}-${key}`);
-  if (existsSync(join(root, 'pkg', 'manifest.json'))) return join(root, 'pkg');
-  const t0 = performance.now();
-  const work = mkdtempSync(join(tmpdir(), 'deskpilot-bench-build-'));
-  try {
-    if ('synthetic' in checkpoint) {
-      writeSyntheticCheckpoint(join(work, 'hf'), checkpoint.synthetic, 1); // the vision block is skipped below
-      copyTokenizer(join(work, 'hf'));
-    } else writeTinyCheckpoint(join(work, 'hf'), checkpoint);
-    await convertKimiVl(join(work, 'hf'), join(work, 'pkg'), { dtype, moe, skipVision: true });
-    rmSync(join(work, 'hf'), { recursive: true, force: true });
-    renameSync(work, root);
-  } finally {
-    if (existsSync(work)) rmSync(work, { recursive: true, force: true });
-  }
-  print(`  (built ${name} package in ${((performance.now() - t0) / 1000).toFixed(0)} s; cached at ${root})`);
-  return join(root, 'pkg');
-}
 
 /** Median ms of `fn` over `n` runs after one warm-up. */
 async function median(n: number, fn: () => Promise<unknown>): Promise<number> {
@@ -118,8 +90,8 @@ async function decodeMsAt(decoder: KimiDecoder, context: number, steps: number):
 
 export default async function (): Promise<void> {
   // 4 first: its step time is also the baseline that (1) is projected onto.
-  const moe64 = await cachedPackage('kimi-moe64', { ...REAL_WIDTHS, nRoutedExperts: 64 }, 'int4');
-  const moe6 = await cachedPackage('kimi-moe6', { ...REAL_WIDTHS, nRoutedExperts: 6 }, 'int4');
+  const moe64 = await cachedPackage('kimi-moe64', { ...REAL_WIDTHS, nRoutedExperts: 64 }, { dtype: 'int4', skipVision: true });
+  const moe6 = await cachedPackage('kimi-moe6', { ...REAL_WIDTHS, nRoutedExperts: 6 }, { dtype: 'int4', skipVision: true });
   const d64 = await KimiDecoder.open(moe64);
   const prompt = Array.from({ length: 256 }, (_, i) => (i * 7) % 4000);
   const prefillMs = await median(3, async () => {
@@ -194,7 +166,7 @@ function decoderRssMiB(pkg: string, expertKernel: ExpertKernel): number {
 }
 
 async function wholeModel(): Promise<{ ratio: number; hostMs: number; runMs: number }> {
-  const pkgs = { 2: await cachedPackage('kimi-real2', { synthetic: 2 }, 'int4'), 4: await cachedPackage('kimi-real4', { synthetic: 4 }, 'int4') };
+  const pkgs = { 2: await cachedPackage('kimi-real2', { synthetic: 2 }, { dtype: 'int4', skipVision: true }), 4: await cachedPackage('kimi-real4', { synthetic: 4 }, { dtype: 'int4', skipVision: true }) };
   const prompt = Array.from({ length: 512 }, (_, i) => (i * 7919) % 160000);
   const speed: Record<number, { prefillMs: number; stepMs: number }> = {};
   for (const layers of [2, 4] as const) {
@@ -216,7 +188,7 @@ async function wholeModel(): Promise<{ ratio: number; hostMs: number; runMs: num
   print(`  27 layers: prefill ${((prompt.length / prefill27) * 1000).toFixed(1)} tok/s (512-token prompt), decode ${(1000 / step27).toFixed(2)} tok/s at 128 context`);
 
   // Expert paths on the 2-layer model: per-expert branches (the default) vs the QMoE kernel's two paths.
-  const qmoe = await cachedPackage('kimi-real2-qmoe', { synthetic: 2 }, 'int4', 'fused');
+  const qmoe = await cachedPackage('kimi-real2-qmoe', { synthetic: 2 }, { dtype: 'int4', moe: 'fused', skipVision: true });
   const timeKernel = async (pkg: string, expertKernel: ExpertKernel) => {
     const d = await KimiDecoder.open(pkg, { expertKernel });
     const ms = await decodeMsAt(d, 32, 8);

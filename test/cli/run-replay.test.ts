@@ -53,7 +53,7 @@ describe('deskpilot run + replay on a real app', () => {
     );
     const result = await deskpilot(['run', 'type hello and press Add', '--model', `script:${script}`, '--display', display.display, '--out', out()]);
     expect(result.stderr).toMatch(/step 3: parse error: /);
-    expect(result.stderr).toMatch(/step 4: click at \(140, 170\)/);
+    expect(result.stderr).toMatch(/step 4: click \(140, 170\)/);
     expect(result.stdout).toBe(`success\ntrace: ${out()}\n`);
     expect(result.code).toBe(0);
     expect(await form.state()).toEqual({ name: 'hello', count: '1' });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ModelPoint } from '../../agent/actions/types.ts';
+import type { ModelPoint } from '../../agent/protocol/actions.ts';
 import { CoordinateMapper, kimiRelativeToCapture } from '../../agent/coords/mapper.ts';
 import type { DisplayInfo } from '../../agent/env/types.ts';
 import type { CoordinateUnit } from '../../models/types.ts';

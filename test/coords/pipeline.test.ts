@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { parseReply } from '../../agent/actions/parse.ts';
 import { CoordinateMapper } from '../../agent/coords/mapper.ts';
 import type { DisplayInfo } from '../../agent/env/types.ts';
+import { defaultParts } from '../../agent/loop/default-parts.ts';
 import type { LoopParts } from '../../agent/loop/parts.ts';
-import { buildPrompt } from '../../agent/prompts/index.ts';
 import { createRgbImage } from '../../models/image.ts';
 
 const retina: DisplayInfo = { id: '1', x: 1920, y: 0, width: 2560, height: 1440, scaleFactor: 2, primary: false };
@@ -32,11 +32,12 @@ describe('reply -> actions -> screen pixels', () => {
   });
 
   it('the real parts satisfy the loop contract (agent/loop/parts.ts LoopParts)', () => {
-    const parts: LoopParts = {
-      buildRequest: buildPrompt,
-      parse: (family, raw, coordinates) => parseReply(family, raw, coordinates === 'image' ? { uitarsUnit: 'image' } : {}),
-      mapper: CoordinateMapper.fromStep,
-    };
+    const parts: LoopParts = defaultParts;
+    // The parser reads the answer; a Kimi thought is the thinking split off before it.
+    const kimi = parts.parse('kimi', { thinking: ' The Save button. ', answer: '## Code:\n```python\npyautogui.click(x=0.25, y=0.5)\n```' }, 'relative');
+    expect(kimi).toMatchObject({ thought: 'The Save button.', actions: [{ kind: 'click', at: { x: 0.25, y: 0.5, unit: 'relative' } }] });
+    // A backend that says its coordinates are image pixels makes UI-TARS boxes image pixels.
+    expect(parts.parse('uitars', { thinking: '', answer: "Action: click(start_box='(320,360)')" }, 'image').actions[0]).toMatchObject({ at: { unit: 'image' } });
     const request = parts.buildRequest({ family: 'kimi', instruction: 'Save the file.', image: createRgbImage(4, 4), history: [] });
     expect(request.messages.at(-1)?.role).toBe('user');
     const mapper = parts.mapper({ display: retina, captureWidth: 5120, captureHeight: 2880, modelWidth: 1204, modelHeight: 672 });

@@ -95,4 +95,13 @@ describe('deskpilot doctor', () => {
     expect(down.results.find((r) => r.name === 'endpoint')).toMatchObject({ status: 'fail', fix: expect.stringContaining('start the server') });
     expect(down.code).toBe(1);
   });
+
+  it('reports where each graph of a local package runs, node by node', async () => {
+    const { makeTinyPackage } = await import('../kimi/runtime-fixture.ts');
+    const tiny = await makeTinyPackage();
+    const { results } = await doctor('--no-desktop', '--model', `kimi-vl:${tiny.pkg}`, '--provider', 'cpu');
+    const placed = results.filter((r) => r.name.startsWith('placement '));
+    expect(placed.map((r) => r.name)).toEqual(['placement decoder.onnx', 'placement vision.onnx']);
+    for (const r of placed) expect(r).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^(\d+) nodes: \1 on CPUExecutionProvider$/) });
+  });
 });

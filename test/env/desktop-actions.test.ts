@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DesktopEnvironment } from '../../agent/env/desktop/environment.ts';
 import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
 import { decodePng } from '../../agent/image/png.ts';
-import type { ScreenAction } from '../../agent/actions/types.ts';
+import type { ScreenAction } from '../../agent/protocol/actions.ts';
 import { calibrate, openEventPage, takeEvents, waitForEvent, type PageEvent } from './helpers/event-page.ts';
 
 let vd: VirtualDisplay;

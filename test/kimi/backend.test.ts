@@ -61,7 +61,8 @@ describe('kimi-vl backend (worker thread)', () => {
       return { maxGap, ticks, elapsed };
     };
     const { KimiEngine } = await import('../../models/kimi/runtime/engine.ts');
-    const engine = await KimiEngine.open(tiny.pkg, { provider: 'cpu' });
+    // The control prefills in one session run (no chunks), which blocks its thread from start to end.
+    const engine = await KimiEngine.open(tiny.pkg, { provider: 'cpu', prefillChunk: 0 });
     const inThread = await watch(() => collectGeneration(engine.generate(long))).finally(() => engine.dispose());
     const inWorker = await watch(() => collectGeneration(backend.generate(long)));
     // In-thread the prefill alone blocks the loop; through the worker the timer keeps firing.

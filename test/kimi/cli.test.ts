@@ -66,6 +66,34 @@ describe('deskpilot ask', () => {
     }
   }, HEAVY);
 
+  it('--json prints one object: the same answer as in-process, with vision, prompt, cache, speed, provider and memory figures', async () => {
+    const second = join(work, 'second.png');
+    await sharp(Buffer.alloc(56 * 84 * 3, 200), { raw: { width: 56, height: 84, channels: 3 } }).png().toFile(second);
+    const { code, stdout } = await cli(['ask', tiny.pkg, '--image', shot, '--image', second, '--json', '--max-new-tokens', '5', '--provider', 'cpu', 'Compare', 'them.']);
+    expect(code).toBe(0);
+    const got = JSON.parse(stdout) as { answer: string; thinking: string; timings: Record<string, number | string> };
+    const engine = await KimiEngine.open(tiny.pkg, { provider: 'cpu' });
+    let want;
+    try {
+      const images = [await readRgbImage(shot), await readRgbImage(second)];
+      want = await collectGeneration(
+        engine.generate({ messages: [{ role: 'user', content: [...images.map((image) => ({ type: 'image' as const, image })), { type: 'text', text: 'Compare them.' }] }], sampling: { maxNewTokens: 5, temperature: 0 } }),
+      );
+    } finally {
+      await engine.dispose();
+    }
+    expect(got.answer).toBe(want.answer);
+    expect(got.thinking).toBe(want.thinking);
+    const t = got.timings;
+    expect(t.promptTokens).toBe(want.usage!.promptTokens);
+    expect(t.cachedTokens).toBe(0); // one request: nothing to reuse
+    expect(t.provider).toBe('cpu');
+    for (const key of ['visionMs', 'prefillMs', 'prefillTokensPerSecond', 'decodeTokensPerSecond']) expect(t[key], key).toBeGreaterThan(0);
+    // The model runs in a thread of the CLI process: its memory counts (onnxruntime and the package are over 50 MB).
+    expect(t.peakRssBytes).toBeGreaterThan(50 * 2 ** 20);
+    expect(t.peakRssBytes).toBeLessThan(8 * 2 ** 30);
+  }, HEAVY);
+
   it('bad usage exits 2 with the reason', async () => {
     const bad = await cli(['ask', tiny.pkg, '--temperature', 'hot', 'hi']);
     expect(bad.code).toBe(2);

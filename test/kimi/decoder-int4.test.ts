@@ -98,7 +98,7 @@ describe('Kimi decoder int4 (MatMulNBits, per-expert or QMoE)', () => {
   for (const c of cases) {
     it(`block ${c.blockSize}, experts on the ${c.kernel} path: equals the reference on dequantized weights; error vs fp32 bounded`, async () => {
       const pkg = join(root, c.name);
-      await convertKimiVl(hf, pkg, { dtype: 'int4', blockSize: c.blockSize, moe: c.moe, skipVision: true });
+      await convertKimiVl(hf, pkg, { dtype: 'int4', blockSize: c.blockSize, moe: c.moe, skipVision: true, lmHeadAccuracyLevel: 0 });
       const dec = await KimiDecoder.open(pkg);
       expect(dec.expertKernel).toBe(c.kernel);
       const deqRef = new DecoderReference(dequantizedCopy(hf, join(root, `deq-${c.name}`), c.blockSize, c.name));
@@ -147,7 +147,7 @@ describe('Kimi decoder int4 (MatMulNBits, per-expert or QMoE)', () => {
   it('accuracy level 4 (int8 activations) adds less error than the 4-bit weights themselves', async () => {
     const open = async (accuracyLevel: number) => {
       const pkg = join(root, `acc${accuracyLevel}`);
-      await convertKimiVl(hf, pkg, { dtype: 'int4', accuracyLevel, skipVision: true });
+      await convertKimiVl(hf, pkg, { dtype: 'int4', accuracyLevel, lmHeadAccuracyLevel: accuracyLevel, skipVision: true });
       const dec = await KimiDecoder.open(pkg);
       const logits = await dec.prefill({ ids: IDS, logits: 'all' });
       await dec.release();
@@ -161,6 +161,27 @@ describe('Kimi decoder int4 (MatMulNBits, per-expert or QMoE)', () => {
     // Every matmul, experts included, quantizes its activations; on random tiny weights that flips some
     // expert choices, so the bound is relative to the error int4 weights already cause.
     expect(err).toBeLessThan(logitErrors['per-expert64']);
+  });
+
+  it('the default int8-activation lm_head adds less error than the 4-bit weights, and keeps the top token', async () => {
+    const pkg = join(root, 'default-lm-head');
+    await convertKimiVl(hf, pkg, { dtype: 'int4', skipVision: true });
+    const dec = await KimiDecoder.open(pkg);
+    const exact = await KimiDecoder.open(join(root, 'per-expert64'));
+    try {
+      const fast = await dec.prefill({ ids: IDS, logits: 'all' });
+      const want = await exact.prefill({ ids: IDS, logits: 'all' });
+      const rows = Array.from({ length: IDS.length }, (_, t) => Float64Array.from(want.subarray(t * dec.vocab, (t + 1) * dec.vocab)));
+      const err = rmsErr(fast, rows, dec.vocab);
+      const same = rows.filter((row, t) => argmax(row) === argmax(fast.subarray(t * dec.vocab, (t + 1) * dec.vocab))).length;
+      console.log(`int4 lm_head on int8 activations vs float: RMS logit difference ${err.toFixed(4)}, same top-1 at ${same}/${IDS.length}`);
+      expect(err).toBeGreaterThan(0); // the default really is the int8 path
+      expect(err).toBeLessThan(logitErrors['per-expert64'] / 4);
+      expect(same).toBeGreaterThanOrEqual(IDS.length - 1);
+    } finally {
+      await dec.release();
+      await exact.release();
+    }
   });
 
   it('smaller blocks give a smaller weight error', () => {

@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertKimiVl } from '../../models/kimi/convert.ts';
-import type { MoeMode } from '../../models/kimi/decoder-graph.ts';
+import { buildDecoderGraph, defineExpertStacks, type MoeMode } from '../../models/kimi/decoder-graph.ts';
+import { readKimiConfig } from '../../models/kimi/config.ts';
+import { StackedSource } from '../../models/kimi/convert-sources.ts';
+import { WeightWriter } from '../../models/kimi/quantize-linear.ts';
+import { GraphBuilder } from '../../models/onnx/builder.ts';
+import { Checkpoint } from '../../models/safetensors/reader.ts';
 import { KimiDecoder } from '../../models/kimi/decoder.ts';
 import { writeTinyCheckpoint, type TinyOptions } from './fixtures/tiny-checkpoint.ts';
 import { DecoderReference, relErr } from './reference/decoder-ref.ts';
@@ -18,20 +23,38 @@ const root = mkdtempSync(join(tmpdir(), 'kimi-decoder-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 
-async function setup(name: string, tiny: TinyOptions, dtype: 'fp32' | 'fp16' = 'fp32', moe?: MoeMode, attention?: 'absorbed' | 'naive') {
+async function setup(name: string, tiny: TinyOptions, dtype: 'fp32' | 'fp16' = 'fp32', moe?: MoeMode, attention?: 'absorbed' | 'naive', mlaExpandFrom?: number) {
   const hf = writeTinyCheckpoint(join(root, `${name}-hf`), tiny);
   const pkg = join(root, `${name}-${dtype}`);
-  await convertKimiVl(hf, pkg, { dtype, skipVision: true, moe, attention });
+  await convertKimiVl(hf, pkg, { dtype, skipVision: true, moe, attention, mlaExpandFrom });
   return { hf, pkg, dec: await KimiDecoder.open(pkg), ref: new DecoderReference(hf) };
 }
 
 const IDS = [5, 17, 300, 42, 9, 511, 0, 77];
 
-describe('Kimi decoder (fp32) vs float64 reference', () => {
+/** Op types of the decoder graph's top level as the converter builds it (no If there means no subgraphs). */
+function decoderOps(hf: string, moe: MoeMode): string[] {
+  const cfg = readKimiConfig(join(hf, 'config.json'));
+  const ck = Checkpoint.open(hf);
+  try {
+    const src = new StackedSource(ck);
+    defineExpertStacks(src, cfg);
+    const b = new GraphBuilder('decoder');
+    buildDecoderGraph(b, cfg, new WeightWriter(b, src, { dtype: 'fp32' }), src, { moe });
+    return b.nodes.map((n) => n.opType);
+  } finally {
+    ck.close();
+  }
+}
+
+// MLA attention runs absorbed below `mlaExpandFrom` new tokens per call and expanded from it on
+// (decoder-graph.ts); the tiny widths' default (32) keeps these short prompts absorbed, 1 expands
+// every call, 4 mixes the forms within one sequence (a 3-token prefill absorbed, 4+ expanded).
+describe.each([undefined, 1, 4])('Kimi decoder (fp32) vs float64 reference, MLA expanded from %s new tokens', (mlaExpandFrom) => {
   let s: Awaited<ReturnType<typeof setup>>;
   beforeAll(async () => {
     // 8 experts, top-3, two shared experts, non-zero correction bias, dense first layer.
-    s = await setup('base', { seed: 11, numLayers: 3 });
+    s = await setup(`base-${mlaExpandFrom}`, { seed: 11, numLayers: 3 }, 'fp32', undefined, undefined, mlaExpandFrom);
   });
   afterAll(async () => {
     await s.dec.release();
@@ -62,6 +85,20 @@ describe('Kimi decoder (fp32) vs float64 reference', () => {
       expect(diff / scale).toBeLessThan(1e-5);
       expect(relErr(Float32Array.from(row), [want[t]], s.dec.vocab)).toBeLessThan(1e-4);
     });
+  });
+
+  it('a prefill sent in chunks gives every row the reference logits and leaves the same cache', async () => {
+    const chunked = await KimiDecoder.open(s.pkg, { prefillChunk: 3 });
+    try {
+      const logits = await chunked.prefill({ ids: IDS, logits: [0, 4, 5, 7] });
+      const want = s.ref.forward({ ids: IDS });
+      expect(relErr(logits, [want[0], want[4], want[5], want[7]], s.dec.vocab)).toBeLessThan(1e-4);
+      expect(chunked.length).toBe(IDS.length);
+      const next = await chunked.step(IDS[0]);
+      expect(relErr(next, [s.ref.forward({ ids: [...IDS, IDS[0]] })[IDS.length]], s.dec.vocab)).toBeLessThan(1e-4);
+    } finally {
+      await chunked.release();
+    }
   });
 
   it('truncate() rolls the cache back so a shared prefix can be reused', async () => {
@@ -153,6 +190,21 @@ describe('Kimi decoder routing variants', () => {
     ['fp16 weights (dense MoE), top-1', { seed: 3, numExpertsPerTok: 1, normTopkProb: false }, 'fp16', 'dense'],
     ['fp16 weights (per-expert, the fp16 default)', { seed: 5 }, 'fp16', 'per-expert'],
   ];
+  it('the dense-MoE graph (for GPU providers) has no control flow: no If, Loop, Scan or NonZero node', async () => {
+    const s = await setup('dense-flow', { seed: 11 }, 'fp32', 'dense');
+    try {
+      const dense = new Set(decoderOps(s.hf, 'dense'));
+      expect(dense.has('Gemm')).toBe(true);
+      for (const op of ['If', 'Loop', 'Scan', 'NonZero']) expect(dense.has(op)).toBe(false);
+      expect(new Set(decoderOps(s.hf, 'per-expert')).has('If')).toBe(true);
+      const logits = await s.dec.prefill({ ids: IDS, logits: 'all' });
+      expect(relErr(logits, s.ref.forward({ ids: IDS }), s.dec.vocab)).toBeLessThan(1e-4);
+    } finally {
+      await s.dec.release();
+      s.ref.close();
+    }
+  });
+
   for (const [name, tiny, dtype, moe] of moeVariants) {
     it(`${name}: logits match the reference; token-by-token decode equals one prefill`, async () => {
       const s = await setup(name.replace(/\W+/g, '_'), tiny, dtype, moe);

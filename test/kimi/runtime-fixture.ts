@@ -20,7 +20,8 @@ export interface TinyPackage {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function sourcesStamp(): string {
+/** A digest of the converter's and runtime's sources: packages built from other sources are stale. */
+export function sourcesStamp(): string {
   const dirs = [join(here, '../../models/kimi'), join(here, '../../models/onnx'), join(here, 'fixtures')];
   return dirs
     .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.ts')).map((f) => join(d, f)))

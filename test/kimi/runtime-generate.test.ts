@@ -7,7 +7,7 @@ import { createRgbImage, type RgbImage } from '../../models/image.ts';
 import { collectGeneration } from '../../models/types.ts';
 import { KimiEngine } from '../../models/kimi/runtime/engine.ts';
 import { generateTokens } from '../../models/kimi/runtime/generate.ts';
-import { THINK_CLOSE, THINK_OPEN } from '../../models/kimi/runtime/thinking.ts';
+import { THINK_CLOSE, THINK_OPEN } from '../../models/thinking.ts';
 import { DecoderReference } from './reference/decoder-ref.ts';
 import { makeTinyPackage, type TinyPackage } from './runtime-fixture.ts';
 

@@ -140,6 +140,16 @@ describe('Kimi-VL vision graph vs float64 reference (tiny random MoonViT)', () =
     expect(Array.from(again.features.subarray(0, 6 * 64))).toEqual(Array.from(fresh.features));
   });
 
+  it('keeps at least the images of one call: six screenshots sent again are all served from the cache', async () => {
+    const enc = await encoder('fp32');
+    const shots = Array.from({ length: 6 }, (_, i) => randomImage(28, 28, 20 + i));
+    await enc.encode(shots);
+    const hits = enc.cacheHits;
+    const again = await enc.encode(shots);
+    expect(enc.cacheHits).toBe(hits + 6);
+    expect(again.timings.runMs).toBe(0);
+  });
+
   it('fp16 weights stay close to the reference (error reported, bounded)', async () => {
     const img = randomImage(100, 80, 1);
     const out = await (await encoder('fp16')).encode([img]);

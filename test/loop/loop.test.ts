@@ -18,6 +18,7 @@ import type { LoopParts, PromptInput } from '../../agent/loop/parts.ts';
 import { runAgent, type RunAgentOptions } from '../../agent/loop/run-agent.ts';
 import { readTrace } from '../../agent/trace/reader.ts';
 import { TraceWriter } from '../../agent/trace/writer.ts';
+import type { ModelFamily } from '../../models/types.ts';
 
 let display: VirtualDisplay;
 let environment: DesktopEnvironment;
@@ -36,13 +37,14 @@ afterAll(async () => {
 });
 
 let counter = 0;
-async function run(replies: string[], extra: Partial<RunAgentOptions> & { delayMs?: number } = {}) {
+async function run(replies: string[], extra: Partial<RunAgentOptions> & { delayMs?: number; family?: ModelFamily } = {}) {
   const name = `run${++counter}`;
   const scriptFile = join(root, `${name}.json`);
-  await writeFile(scriptFile, JSON.stringify({ family: 'pyautogui', replies, ...(extra.delayMs ? { delayMs: extra.delayMs } : {}) }));
+  const family = extra.family ?? 'pyautogui';
+  await writeFile(scriptFile, JSON.stringify({ family, replies, ...(extra.delayMs ? { delayMs: extra.delayMs } : {}) }));
   const backend = await openBackend(`script:${scriptFile}`);
   const dir = join(root, name);
-  const trace = await TraceWriter.create(dir, { instruction: 'test', model: backend.info().spec, family: 'pyautogui', settings: { maxSteps: 10 } });
+  const trace = await TraceWriter.create(dir, { instruction: 'test', model: backend.info().spec, family, settings: { maxSteps: 10 } });
   const prompts: PromptInput[] = [];
   const parts: LoopParts = { ...defaultParts, buildRequest: (input) => (prompts.push(input), defaultParts.buildRequest(input)) };
   const events: LoopEvent[] = [];
@@ -71,6 +73,14 @@ describe('runAgent', () => {
     expect(outcome.status).toBe('success');
     expect(starts).toHaveLength(3);
     for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(PAUSE_BETWEEN_ACTIONS_MS);
+  });
+
+  it('parses the answer split off the thinking and records it as what the parser read', async () => {
+    const answer = '## Action:\nClick OK\n## Code:\n```python\npyautogui.click(x=0.5, y=0.5)\n```';
+    const { outcome, trace } = await run([`◁think▷The OK button.◁/think▷${answer}`, "◁think▷Done.◁/think▷## Code:\n```python\ncomputer.terminate(status='success')\n```"], { family: 'kimi' });
+    expect(outcome.status).toBe('success');
+    expect(trace.steps[0]).toMatchObject({ thinking: 'The OK button.', answer, thought: 'The OK button.', summary: 'Click OK' });
+    expect(trace.steps[0]!.actions[0]!.model).toEqual({ kind: 'click', at: { x: 0.5, y: 0.5, unit: 'relative' }, button: 'left', clicks: 1 });
   });
 
   it('refuses a reply with forbidden code, executes none of it, tells the model, and carries on', async () => {
@@ -122,7 +132,7 @@ describe('runAgent', () => {
     const action = trace.steps[0]!.actions[0]!;
     expect(action.safety).toEqual({ decision: 'deny', rule: 'keys/terminal' });
     expect(action.execution).toBeUndefined();
-    expect(prompts[1]!.feedback).toMatch(/Action 1 \(hotkey\) was not executed: opening a terminal is not allowed/);
+    expect(prompts[1]!.feedback).toMatch(/Action 1 \(hotkey ctrl\+alt\+t\) was not executed: opening a terminal is not allowed/);
   });
 
   it('asks the confirmer, runs an approved action, and keeps secrets out of the trace', async () => {

@@ -71,5 +71,9 @@ describe('serve-model over the local runtime', () => {
     expect(whole.choices[0].message.content).toBe(inProcess.raw);
     expect(streamed).toBe(inProcess.raw);
     expect(whole.usage?.completion_tokens).toBe(inProcess.usage?.completionTokens);
+    // The server's engine answered this prompt before: its KV cache served most of it, reported as OpenAI does.
+    const cached = whole.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    expect(cached).toBeGreaterThan(0);
+    expect(cached).toBeLessThan(whole.usage!.prompt_tokens);
   });
 });

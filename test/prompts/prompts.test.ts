@@ -90,6 +90,22 @@ describe('Kimi prompt', () => {
     expect(rendered.split('<|media_pad|>').length - 1).toBe(2);
   });
 
+  it('stable history: screenshots pile up to the limit, then all go at once; between drops each prompt extends the one before', () => {
+    const long = (n: number): PromptStep[] => steps(5).concat(steps(5)).slice(0, n).map((s, i) => ({ ...s, image: shots[i % 5], feedback: `feedback ${i + 1}` }));
+    // Step n's screenshot is the one its history entry keeps afterwards.
+    const prompts = Array.from({ length: 9 }, (_, n) => buildPrompt(input({ image: shots[n % 5], history: long(n), keepImages: 3, historyMode: 'stable' })).messages);
+    expect(prompts.map((m) => m.flatMap(images).length - 1)).toEqual([0, 1, 2, 3, 0, 1, 2, 3, 0]);
+    for (let n = 0; n + 1 < prompts.length; n++) {
+      if ((n + 1) % 4 === 0) continue; // a drop
+      const [before, after] = [prompts[n], prompts[n + 1]];
+      // Everything but the current turn comes back unchanged, and the current screenshot opens the next prompt's turn at the same place.
+      expect(after.slice(0, before.length - 1)).toEqual(before.slice(0, -1));
+      expect(images(after[before.length - 1])).toEqual(images(before.at(-1)!));
+    }
+    // Sliding (the default) keeps the last 3 every time.
+    expect(Array.from({ length: 9 }, (_, n) => buildPrompt(input({ history: long(n), keepImages: 3 })).messages.flatMap(images).length - 1)).toEqual([0, 1, 2, 3, 3, 3, 3, 3, 3]);
+  });
+
   it('refuses an empty instruction', () => {
     expect(() => buildPrompt(input({ instruction: '  ' }))).toThrow(/instruction is empty/);
   });

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
-import type { ScreenAction } from '../../agent/actions/types.ts';
+import type { ScreenAction } from '../../agent/protocol/actions.ts';
 import { readTrace } from '../../agent/trace/reader.ts';
 import { TraceWriter } from '../../agent/trace/writer.ts';
 import { useFormDesktop } from '../cli/chromium-page.ts';
@@ -56,7 +56,7 @@ describe('deskpilot replay --execute', () => {
     const out = join(dir, 'close-replayed');
     const result = await deskpilot(['replay', recorded, '--execute', '--display', desktop.vd.display, '--out', out], desktop.vd.env, 120_000);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/failure: recorded step 2 could not be performed again: hotkey needs confirmation \(safety rule keys\/close-app\) and was not approved/);
+    expect(result.stdout).toMatch(/failure: recorded step 2 could not be performed again: hotkey alt\+f4 needs confirmation \(safety rule keys\/close-app\) and was not approved/);
     // The window is still there and nothing was typed into it.
     expect(await desktop.form.state()).toEqual({ name: '', count: '0' });
     const trace = await readTrace(out);
@@ -140,7 +140,7 @@ describe("the UI's re-run from step N", () => {
     }
     expect((await desktop.form.state()).name).toBe('');
     const trace = await readTrace(join(dir, 'runs', runId));
-    expect(trace.run.message).toMatch(/recorded step 2 could not be performed again: type needs confirmation/);
+    expect(trace.run.message).toMatch(/recorded step 2 could not be performed again: type "rm -rf ~\/Documents" needs confirmation/);
     expect(trace.steps.map((s) => s.actions.map((a) => a.screen.kind))).toEqual([['click'], ['type'], ['fail']]);
     expect(trace.steps[1].actions[0].safety).toEqual({ decision: 'confirm', rule: 'text/destructive-shell', approved: false });
   }, 180_000);

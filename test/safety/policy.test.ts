@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PolicyError, SafetyPolicy, parsePolicy } from '../../agent/safety/policy.ts';
 import type { ActionContext } from '../../agent/safety/types.ts';
-import type { ScreenAction } from '../../agent/actions/types.ts';
+import type { ScreenAction } from '../../agent/protocol/actions.ts';
 
 const context = (extra: Partial<ActionContext> = {}): ActionContext => ({ step: 1, observation: {} as never, ...extra });
 const defaults = SafetyPolicy.load();

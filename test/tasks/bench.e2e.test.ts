@@ -184,5 +184,8 @@ describe('runner behaviour', () => {
     const s = await bench(['tasks', '--model', 'script:x', '--out', tmp('y'), '--shard', '3/2']);
     expect(s.code).toBe(2);
     expect(s.stderr).toMatch(/--shard must be k\/n with 1 <= k <= n \(got "3\/2"\)/);
+    const h = await bench(['tasks', '--model', 'script:x', '--out', tmp('z'), '--history-scale', '2']);
+    expect(h.code).toBe(2);
+    expect(h.stderr).toMatch(/--history-scale must be a number above 0 and at most 1, e.g. 0.5 \(got "2"\)/);
   });
 });

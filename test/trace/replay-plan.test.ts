@@ -3,7 +3,7 @@ import type { DisplayInfo } from '../../agent/env/types.ts';
 import { osworldActionString } from '../../agent/trace/osworld-action.ts';
 import { CoordinateMapper } from '../../agent/coords/mapper.ts';
 import { replayPlan } from '../../agent/trace/replay-plan.ts';
-import type { RecordedAction } from '../../agent/trace/types.ts';
+import type { RecordedAction } from '../../agent/protocol/actions.ts';
 import { stepRecord } from './fixtures/records.ts';
 
 const display = (x: number, width: number, height: number): DisplayInfo => ({ id: '0', x, y: 0, width, height, scaleFactor: 1, primary: true });

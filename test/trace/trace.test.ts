@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodePng } from '../../agent/image/png.ts';
-import { readTrace, TraceFormatError } from '../../agent/trace/reader.ts';
+import { readStepRecords, readTrace, TraceFormatError } from '../../agent/trace/reader.ts';
 import { newRunId, osworldTimestamp } from '../../agent/trace/run-id.ts';
 import { upgradeRecord, type UpgradeTable } from '../../agent/trace/upgrade.ts';
 import { TraceWriter } from '../../agent/trace/writer.ts';
@@ -85,6 +85,38 @@ describe('TraceWriter + readTrace', () => {
     const text = await readFile(join(dir, 'steps.jsonl'), 'utf8');
     await writeFile(join(dir, 'steps.jsonl'), '{oops\n' + text);
     await expect(readTrace(dir)).rejects.toThrow(/steps\.jsonl:1: is not valid JSON/);
+  });
+
+  it('in tolerant mode (a live or broken run) a bad line ends the list with a warning instead of throwing', async () => {
+    await writeRun(3);
+    const lines = (await readFile(join(dir, 'steps.jsonl'), 'utf8')).split('\n');
+    const bad = JSON.parse(lines[1]!);
+    bad.actions[0].screen = { kind: 'explode' };
+    lines[1] = JSON.stringify(bad);
+    await writeFile(join(dir, 'steps.jsonl'), lines.join('\n'));
+    await expect(readTrace(dir)).rejects.toThrow(/steps\.jsonl:2: field "actions\[0\]\.screen\.kind"/);
+    const trace = await readTrace(dir, { tolerant: true });
+    expect(trace.steps.map((s) => s.step)).toEqual([1]);
+    expect(trace.warnings.join('\n')).toMatch(/steps\.jsonl:2: field "actions\[0\]\.screen\.kind" .*; this line and the ones after it are left out/);
+    // A step number out of order is as bad as a broken field.
+    lines[1] = JSON.stringify({ ...JSON.parse(lines[2]!), step: 3 });
+    await writeFile(join(dir, 'steps.jsonl'), lines.join('\n'));
+    expect((await readStepRecords(dir, { tolerant: true })).steps).toHaveLength(1);
+    await expect(readStepRecords(dir)).rejects.toThrow(/steps\.jsonl:2: field "step" is 3, expected 2/);
+  });
+
+  it('reads a run while its writer is mid-line: the steps so far, not finished', async () => {
+    const writer = await TraceWriter.create(dir, { instruction: 'open the file', model: 'script:x.json', family: 'pyautogui', settings: { maxSteps: 15 } });
+    await writer.setStatus('running');
+    await writer.writeStep(stepRecord(1, await writer.writeScreenshot(1, patternImage(64, 40, 1))));
+    const next = JSON.stringify(stepRecord(2, 'step_2.png'));
+    await appendFile(join(dir, 'steps.jsonl'), next.slice(0, next.length / 2));
+    const trace = await readTrace(dir, { tolerant: true });
+    expect(trace.steps.map((s) => s.step)).toEqual([1]);
+    expect(trace.finished).toBe(false);
+    expect(trace.run.status).toBe('running');
+    expect(trace.warnings.join('\n')).toMatch(/steps\.jsonl:2: last line is incomplete \(the run is writing it/);
+    await writer.close();
   });
 
   it('explains a folder that is not a trace', async () => {

@@ -15,6 +15,8 @@ import { launchChromium, SCREENS_DIR, SLOW, startServe, type ServeProcess } from
 let serve: ServeProcess;
 let browser: Browser;
 let page: Page;
+/** Everything the page logged as an error, over the whole file; the last test expects none. */
+const consoleErrors: string[] = [];
 let root: string;
 let runsDir: string;
 let modelsDir: string;
@@ -34,6 +36,10 @@ beforeAll(async () => {
   [serve, browser] = await Promise.all([startServe(runsDir, { ...process.env, DESKPILOT_MODELS: models }), launchChromium()]);
   modelsDir = models;
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
 });
 
 afterAll(async () => {
@@ -70,7 +76,7 @@ describe('trace library and replay', () => {
     expect(await click.getAttribute('data-y')).toBe('100');
     // All three coordinate spaces are listed.
     const cells = await page.getByTestId('actions').locator('tbody td').allTextContents();
-    expect(cells.slice(0, 3)).toEqual(['click left (0.250, 0.500 relative)', 'click left (80, 100)', 'click left (160, 200)']);
+    expect(cells.slice(0, 3)).toEqual(['click (0.25, 0.5 relative)', 'click (80, 100)', 'click (160, 200)']);
     // The screenshot loads by URL (no image bytes in the protocol).
     const href = (await page.getByTestId('screenshot').locator('image').getAttribute('href')) ?? '';
     const loaded = await page.evaluate(async (href) => {
@@ -81,9 +87,13 @@ describe('trace library and replay', () => {
     expect(loaded).toMatchObject({ status: 200, type: 'image/png' });
     await page.screenshot({ path: join(SCREENS_DIR, 'replay.png') });
 
+    // What the model's step cost, as the trace recorded it.
+    expect(await page.getByTestId('model-figures').textContent()).toBe('model: 4312 prompt tokens (3200 cached) · vision 1.2 s · prefill 2.5 s · decode 15.0 tok/s');
+
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => detail.getAttribute('data-step'), SLOW).toBe('2');
     await expect.poll(() => page.getByTestId('overlay-text').textContent(), SLOW).toContain('type "hello world"');
+    expect(await page.getByTestId('model-figures').count()).toBe(0);
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => detail.getAttribute('data-step'), SLOW).toBe('3');
     expect(await page.getByTestId('overlay-drag').count()).toBe(1);
@@ -110,6 +120,8 @@ describe('trace library and replay', () => {
     const href = await page.getByTestId('export').getAttribute('href');
     const html = await page.evaluate(async (url) => (await fetch(url ?? '')).text(), href);
     expect(html).toContain('Rename the report file');
+    // The report names actions as the step view does, in all three spaces.
+    expect(html).toContain('<td>click (0.25, 0.5 relative)</td><td>click (80, 100)</td><td>click (160, 200)</td>');
     expect(html.match(/<image href="data:image\/png;base64,/g)?.length).toBe(2);
     expect(html).not.toMatch(/(src|href)="(https?:|\/)/);
     expect(html).not.toContain('<script');
@@ -185,5 +197,18 @@ describe('run and settings screens', () => {
     await page.screenshot({ path: join(SCREENS_DIR, 'settings.png') });
     const saved = await readFile(join(SCREENS_DIR, 'settings.png'));
     expect(saved.subarray(1, 4).toString()).toBe('PNG');
+  });
+});
+
+describe('the console', () => {
+  it('stays free of errors on every screen, from the first load on', async () => {
+    // A fresh load of each screen, as a user opening the printed URL gets it.
+    for (const hash of ['library', 'replay/20261129-040000-aaaaaa', 'tasks', 'run', 'settings']) {
+      await page.goto('about:blank');
+      await page.goto(`${serve.url}#/${hash}`);
+      await expect.poll(() => page.locator('nav').count(), SLOW).toBeGreaterThan(0);
+      await page.waitForLoadState('networkidle');
+    }
+    expect(consoleErrors).toEqual([]);
   });
 });

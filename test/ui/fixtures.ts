@@ -5,7 +5,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRgbImage, type RgbImage } from '../../models/image.ts';
-import type { RecordedAction, StepRecord } from '../../agent/trace/types.ts';
+import type { RecordedAction } from '../../agent/protocol/actions.ts';
+import type { StepRecord } from '../../agent/trace/types.ts';
 import { TRACE_VERSION } from '../../agent/trace/types.ts';
 import { TraceWriter } from '../../agent/trace/writer.ts';
 
@@ -57,6 +58,11 @@ export async function writeFixtureRun(runsDir: string, id: string, instruction: 
       actions,
       timings: { stepMs: 1000 + step, modelMs: 800, executeMs: 50, settleMs: 100 },
     };
+    // Step 1 as a local model records it; the others as older traces and script backends do (no figures).
+    if (step === 1) {
+      record.usage = { promptTokens: 4312, completionTokens: 40, cachedTokens: 3200 };
+      record.timings.generation = { totalMs: 7000, visionMs: 1200, prefillMs: 2500, decodeTokensPerSecond: 15 };
+    }
     await writer.writeStep(record);
   }
   await writer.setStatus('success', 'finished');

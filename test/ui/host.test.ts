@@ -3,14 +3,15 @@
  * works and show the runner's error when it fails. FakeBenchLauncher stands in for the `deskpilot
  * bench` child process so the test controls when it writes results and how it exits.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentEvent, BenchP } from '../../agent/protocol.ts';
+import type { AgentEvent, BenchP } from '../../agent/protocol/messages.ts';
 import type { AgentPort } from '../../agent/server/agent-port.ts';
 import type { BenchJob, BenchLauncher } from '../../agent/server/bench-launcher.ts';
 import { AgentHost } from '../../agent/server/host.ts';
+import { writeFixtureRun } from './fixtures.ts';
 
 let root: string;
 beforeAll(async () => {
@@ -88,5 +89,31 @@ describe('bench runs in the host', () => {
   it('refuses to start a run when the agent is unavailable, saying why', async () => {
     const { h } = host(join(root, 'runs-x'), fakeBenchLauncher().launch);
     expect(await h.dispatch({ type: 'run.start', options: { instruction: 'x', model: 'script:x.json' } })).toEqual({ ok: false, error: 'cannot start a run: no agent in this test' });
+  });
+});
+
+describe('run folders in the host', () => {
+  it('reads runs through the trace reader: a bad step line ends the steps, a run.json it cannot read leaves the run out', async () => {
+    const runsDir = join(root, 'runs-traces');
+    const good = await writeFixtureRun(runsDir, '20261129-040000-good', 'A run with a damaged step', 3);
+    const lines = (await readFile(join(good, 'steps.jsonl'), 'utf8')).split('\n');
+    lines[1] = JSON.stringify({ ...JSON.parse(lines[1]!), actions: [{ model: { kind: 'click' }, capture: null, screen: 'rm -rf /' }] });
+    await writeFile(join(good, 'steps.jsonl'), lines.join('\n'));
+    const newer = await writeFixtureRun(runsDir, '20261129-050000-newer', 'A run from a newer deskpilot', 1);
+    const run = JSON.parse(await readFile(join(newer, 'run.json'), 'utf8'));
+    await writeFile(join(newer, 'run.json'), JSON.stringify({ ...run, version: 99 }));
+
+    const { h } = host(runsDir, fakeBenchLauncher().launch);
+    const list = await h.dispatch({ type: 'runs.list' });
+    if (!list.ok) throw new Error(list.error);
+    expect((list.result as { runs: { id: string }[] }).runs.map((r) => r.id)).toEqual(['20261129-040000-good']);
+    const got = await h.dispatch({ type: 'runs.get', runId: '20261129-040000-good' });
+    if (!got.ok) throw new Error(got.error);
+    const { steps, warnings } = got.result as { steps: { step: number; screenshotUrl: string }[]; warnings: string[] };
+    expect(steps.map((s) => s.step)).toEqual([1]);
+    // The UI says why the run shows fewer steps than it has.
+    expect(warnings.join('\n')).toMatch(/steps\.jsonl:2: field "actions\[0\]\.model\.\w+" .*left out/);
+    expect(steps[0]!.screenshotUrl).toMatch(/^\/files\/20261129-040000-good\/step_1_/);
+    expect(await h.dispatch({ type: 'runs.get', runId: '20261129-050000-newer' })).toMatchObject({ ok: false, error: expect.stringMatching(/no readable run\.json/) });
   });
 });

@@ -43,11 +43,16 @@ async function script(name: string, replies: string[], delayMs: number): Promise
   return file;
 }
 
-async function startFromUi(instruction: string, model: string): Promise<string> {
+async function startFromUi(instruction: string, model: string, history?: { images: string; scale: string; mode: string }): Promise<string> {
   await page.goto(`${serve.url}#/run`);
   await page.getByTestId('instruction').fill(instruction);
   await page.getByTestId('model').fill(model);
   await page.getByTestId('display').fill(display.display);
+  if (history) {
+    await page.getByTestId('history-images').fill(history.images);
+    await page.getByTestId('history-scale').selectOption(history.scale);
+    await page.getByTestId('history-mode').selectOption(history.mode);
+  }
   await page.getByTestId('start').click();
   await page.waitForURL(/#\/live\//, { timeout: 30_000 });
   return decodeURIComponent(page.url().split('#/live/')[1]);
@@ -56,7 +61,7 @@ async function startFromUi(instruction: string, model: string): Promise<string> 
 describe('live run from the UI', () => {
   it('streams steps live, asks for confirmation with the action drawn, and records the answer', async () => {
     const replies = ['```python\npyautogui.click(200, 150)\n```', "```python\npyautogui.typewrite('rm -rf /tmp/not-there')\n```", 'DONE'];
-    const runId = await startFromUi('Click, then try a risky command', `script:${await script('confirm.json', replies, 1500)}`);
+    const runId = await startFromUi('Click, then try a risky command', `script:${await script('confirm.json', replies, 1500)}`, { images: '2', scale: '0.5', mode: 'stable' });
     const rows = page.getByTestId('timeline-row');
     // Step 1 appears while the run is still going: the event stream, not a reload after the end.
     await expect.poll(() => rows.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
@@ -67,6 +72,8 @@ describe('live run from the UI', () => {
     await dialog.waitFor({ timeout: 30_000 });
     expect(await dialog.textContent()).toContain('text/destructive-shell');
     expect(await dialog.getByTestId('overlay-text').textContent()).toContain('rm -rf /tmp/not-there');
+    // The question says what would run, in words, not only the action's kind.
+    expect(await dialog.getByTestId('confirm-action').textContent()).toBe('type "rm -rf /tmp/not-there"');
     await page.screenshot({ path: join(SCREENS_DIR, 'confirm.png') });
     // The question waits in the host: a reloaded window asks it again.
     await page.reload();
@@ -80,6 +87,7 @@ describe('live run from the UI', () => {
 
     const trace = await readTrace(join(dir, 'runs', runId));
     expect(trace.run.status).toBe('success');
+    expect(trace.run.settings.history).toEqual({ images: 2, scale: 0.5, mode: 'stable' });
     expect(trace.steps.map((s) => s.actions[0]?.screen.kind)).toEqual(['click', 'type', 'done']);
     expect(trace.steps[1].actions[0].safety).toMatchObject({ decision: 'confirm', rule: 'text/destructive-shell', approved: false });
   });

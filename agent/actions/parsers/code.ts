@@ -2,7 +2,7 @@
 import type { CoordinateUnit } from '../../../models/types.ts';
 import { parsePythonCalls } from '../python-calls.ts';
 import { CallRefusal, PYTHON_MODULES, callsToActions } from '../pyautogui-actions.ts';
-import type { ModelAction } from '../types.ts';
+import type { ModelAction } from '../../protocol/actions.ts';
 
 export interface CodeResult {
   actions: ModelAction[];

@@ -4,7 +4,8 @@
  * SCROLL follows pyautogui: dy > 0 scrolls up, so it becomes a negative Action dy.
  */
 import { KeyNameError, normalizeKey } from '../keys.ts';
-import type { ModelAction, ModelPoint, MouseButton, ParseResult } from '../types.ts';
+import type { ModelAction, ModelPoint, MouseButton } from '../../protocol/actions.ts';
+import type { ParseResult } from '../types.ts';
 import { findFences, withoutFences } from './fences.ts';
 import type { ResolvedParseOptions } from './options.ts';
 import { specialCode } from './pyautogui.ts';

@@ -1,7 +1,6 @@
 /**
- * Kimi-VL / OpenCUA replies:
- *   [◁think▷ reasoning ◁/think▷]
- *   ## Thought: ...      (absent for thinking models; the think block is the thought)
+ * Kimi-VL / OpenCUA replies, after their ◁think▷ reasoning ◁/think▷ block (if any) was split off:
+ *   ## Thought: ...      (absent for thinking models; the thinking is the thought)
  *   ## Action: one-line summary
  *   ## Code:
  *   ```python
@@ -15,20 +14,7 @@ import { KIMI_CALLS } from '../pyautogui-actions.ts';
 import { codeToActions, kimiUnit } from './code.ts';
 import { findFences, withoutFences } from './fences.ts';
 import type { ResolvedParseOptions } from './options.ts';
-import { THINK_CLOSE, THINK_OPEN } from '../../../models/kimi/runtime/thinking.ts';
-
-/** Splits a thinking model's output into its reasoning and its answer. */
-export function splitThinking(text: string): { thinking: string; answer: string; unfinished: boolean } {
-  const close = text.indexOf(THINK_CLOSE);
-  const open = text.indexOf(THINK_OPEN);
-  if (close < 0) {
-    if (open < 0) return { thinking: '', answer: text, unfinished: false };
-    return { thinking: text.slice(open + THINK_OPEN.length).trim(), answer: '', unfinished: true };
-  }
-  // The opening tag may have been part of the prompt, so text before the close counts as thinking.
-  const start = open >= 0 && open < close ? open + THINK_OPEN.length : 0;
-  return { thinking: text.slice(start, close).trim(), answer: text.slice(close + THINK_CLOSE.length), unfinished: false };
-}
+import { THINK_CLOSE } from '../../../models/thinking.ts';
 
 const HEADER = /^[ \t]*#{1,4}[ \t]*(Thought|Action|Code)[ \t]*:?[ \t]*/gim;
 
@@ -48,13 +34,13 @@ export function kimiSections(answer: string): Partial<Record<'thought' | 'action
   return sections;
 }
 
-export function parseKimiReply(text: string, options: ResolvedParseOptions): ParseResult {
-  const { thinking, answer, unfinished } = splitThinking(text);
-  if (unfinished) {
+export function parseKimiReply(answer: string, options: ResolvedParseOptions): ParseResult {
+  const thinking = options.thinking.trim();
+  if (thinking && answer.trim() === '') {
     return {
       thought: thinking,
       actions: [],
-      error: `the reply ended while still thinking (no ${THINK_CLOSE}); finish thinking, then answer with ## Action: and ## Code:`,
+      error: `the reply ended while still thinking or with nothing after ${THINK_CLOSE}; finish thinking, then answer with ## Action: and ## Code:`,
     };
   }
   const sections = kimiSections(answer);

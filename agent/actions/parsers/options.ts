@@ -11,6 +11,8 @@ export interface ParseOptions {
   waitSeconds?: number;
   /** Wheel clicks for one UI-TARS scroll(direction=...). */
   scrollClicks?: number;
+  /** What the model wrote in its thinking block, split off before parsing (models/thinking.ts); Kimi's thought. */
+  thinking?: string;
 }
 
 export type ResolvedParseOptions = Required<ParseOptions>;
@@ -21,5 +23,6 @@ export function resolveParseOptions(options: ParseOptions = {}): ResolvedParseOp
     pixelUnit: options.pixelUnit ?? 'screen',
     waitSeconds: options.waitSeconds ?? 3,
     scrollClicks: options.scrollClicks ?? 5,
+    thinking: options.thinking ?? '',
   };
 }

@@ -3,7 +3,8 @@
  * special codes WAIT / DONE / FAIL. Every block runs in order; coordinates are screen pixels
  * (or resized-image pixels when options.pixelUnit says so).
  */
-import type { ModelAction, ParseResult } from '../types.ts';
+import type { ModelAction } from '../../protocol/actions.ts';
+import type { ParseResult } from '../types.ts';
 import { PYAUTOGUI_CALLS } from '../pyautogui-actions.ts';
 import { codeToActions } from './code.ts';
 import { findFences, withoutFences } from './fences.ts';

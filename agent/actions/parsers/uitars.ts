@@ -9,7 +9,8 @@
  */
 import { KeyNameError, normalizeKey } from '../keys.ts';
 import { parsePythonCalls, type PyCall, type PyValue } from '../python-calls.ts';
-import type { ModelAction, ModelPoint, ParseResult } from '../types.ts';
+import type { ModelAction, ModelPoint } from '../../protocol/actions.ts';
+import type { ParseResult } from '../types.ts';
 import type { ResolvedParseOptions } from './options.ts';
 
 export const UITARS_FUNCTIONS = [

@@ -2,6 +2,7 @@
  * deskpilot ask <package> [--image F]... "question": one question to a local Kimi-VL package.
  * Streams the answer to stdout as it is generated; thinking goes to stderr, dimmed on a terminal and
  * prefixed "[thinking]" otherwise, so `ask ... > answer.txt` keeps only the answer. Timings go to stderr.
+ * With --json, stdout is one JSON object (askJson) for scripts and benches to check the figures.
  */
 import { parseCommandLine, UsageError } from '../usage.ts';
 import type { ContentPart, GenerationResult, SamplingOptions } from '../../../models/types.ts';
@@ -18,7 +19,10 @@ options:
   --thinking            open a ◁think▷ block first (thinking models)
   --thinking-budget N   force ◁/think▷ after N thinking tokens
   --provider EP         auto | cpu | cuda | dml | coreml | webgpu (default auto)
-  --json                print the final result as JSON instead of streaming text`;
+  --json                print one JSON object instead of streaming text:
+                        {answer, thinking, finishReason, timings: {visionMs, promptTokens, cachedTokens,
+                        completionTokens, prefillMs, prefillTokensPerSecond, decodeTokensPerSecond,
+                        totalMs, provider, peakRssBytes}}`;
 
 export const MODEL_OPTIONS = {
   image: { type: 'string', multiple: true },
@@ -107,13 +111,36 @@ export async function imageParts(files: string[]): Promise<ContentPart[]> {
 
 export function formatTimings(result: GenerationResult, engine?: { provider: string; expertKernel: string }): string {
   const t = result.timings;
-  const parts = [`${result.usage?.promptTokens ?? '?'} prompt tokens`, `${result.usage?.completionTokens ?? '?'} generated`];
+  const cached = result.usage?.cachedTokens ? ` (${result.usage.cachedTokens} cached)` : '';
+  const parts = [`${result.usage?.promptTokens ?? '?'} prompt tokens${cached}`, `${result.usage?.completionTokens ?? '?'} generated`];
   if (t.visionMs !== undefined) parts.push(`vision ${t.visionMs.toFixed(0)} ms`);
   if (t.prefillTokensPerSecond !== undefined) parts.push(`prefill ${t.prefillTokensPerSecond.toFixed(1)} tok/s`);
   if (t.decodeTokensPerSecond !== undefined) parts.push(`decode ${t.decodeTokensPerSecond.toFixed(1)} tok/s`);
   parts.push(`total ${(t.totalMs / 1000).toFixed(2)} s`, `finish: ${result.finishReason}`);
   if (engine) parts.push(`on ${engine.provider}, experts ${engine.expertKernel}`);
   return parts.join(', ');
+}
+
+/** The --json answer: the reply and the figures of the run, with the process's peak resident memory (the model runs in a thread of it). */
+export function askJson(result: GenerationResult, provider: string) {
+  const t = result.timings;
+  return {
+    answer: result.answer,
+    thinking: result.thinking,
+    finishReason: result.finishReason,
+    timings: {
+      visionMs: t.visionMs ?? 0,
+      promptTokens: result.usage?.promptTokens ?? null,
+      cachedTokens: result.usage?.cachedTokens ?? 0,
+      completionTokens: result.usage?.completionTokens ?? null,
+      prefillMs: t.prefillMs ?? null,
+      prefillTokensPerSecond: t.prefillTokensPerSecond ?? null,
+      decodeTokensPerSecond: t.decodeTokensPerSecond ?? null,
+      totalMs: t.totalMs,
+      provider,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    },
+  };
 }
 
 /** Opens the package a command names (loaded lazily: onnxruntime costs seconds) and says which provider runs it. */
@@ -158,7 +185,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     if (!result) throw new Error('the generation ended without a result');
-    if (cmd.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    if (cmd.json) process.stdout.write(JSON.stringify(askJson(result, backend.engineInfo.provider), null, 2) + '\n');
     else process.stdout.write('\n');
     process.stderr.write(`${formatTimings(result, backend.engineInfo)}\n`);
     return result.finishReason === 'error' ? 1 : 0;

@@ -1,6 +1,6 @@
 /**
  * deskpilot bench <index-or-dir> --model <spec> --out DIR [--envs N] [--max-steps N] [--domain D]
- *   [--resume] [--shard k/n] [--task-timeout SECONDS]
+ *   [--resume] [--shard k/n] [--task-timeout SECONDS] [--history-images N] [--history-scale S] [--history-mode M]
  * deskpilot bench merge DIR... [--out DIR]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,11 +10,13 @@ import { formatTable, mergeShards } from '../../tasks/summary.ts';
 import { UsageError } from '../usage.ts';
 import { existsSync } from 'node:fs';
 import { parseModelSpec } from '../../backends/spec.ts';
+import { HISTORY_OPTIONS, HISTORY_USAGE, parseHistoryOptions, type HistoryValues } from '../history-options.ts';
 
 const USAGE = [
   'usage: deskpilot bench <index.json | folder> --model <spec> --out DIR [--envs N] [--max-steps N (15)]',
   '         [--domain D] [--resume] [--shard k/n] [--task-timeout SECONDS (600)]',
   '       deskpilot bench merge DIR... [--out DIR]',
+  HISTORY_USAGE,
 ].join('\n');
 
 interface Parsed {
@@ -22,7 +24,7 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['--model', '--out', '--envs', '--max-steps', '--domain', '--shard', '--task-timeout']);
+const VALUE_FLAGS = new Set(['--model', '--out', '--envs', '--max-steps', '--domain', '--shard', '--task-timeout', ...Object.keys(HISTORY_OPTIONS).map((k) => `--${k}`)]);
 const BOOL_FLAGS = new Set(['--resume']);
 
 function parse(argv: string[]): Parsed {
@@ -106,6 +108,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: flags.get('--resume') === true,
       ...(shard ? { shard } : {}),
       taskTimeoutMs: positiveInt(flags, '--task-timeout', 600) * 1000,
+      history: parseHistoryOptions(Object.fromEntries(Object.keys(HISTORY_OPTIONS).map((k) => [k, flags.get(`--${k}`)])) as HistoryValues),
       signal: controller.signal,
     });
     for (const s of skipped) process.stderr.write(`skipped ${s.id}: ${s.reason}\n`);

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { newRunId } from '../../trace/run-id.ts';
 import { runInTerminal, SAFETY_FLAGS, SAFETY_USAGE, safetyFromFlags } from '../terminal-run.ts';
 import { parseCommandLine, UsageError } from '../usage.ts';
+import { HISTORY_OPTIONS, HISTORY_USAGE, parseHistoryOptions } from '../history-options.ts';
+import type { HistoryOptions } from '../../prompts/types.ts';
 import type { SafetyOptions } from '../../run/safety-hooks.ts';
 
 const USAGE = `usage: deskpilot run "<instruction>" --model <spec> [options]
@@ -18,6 +20,7 @@ const USAGE = `usage: deskpilot run "<instruction>" --model <spec> [options]
   --max-steps N     step cap (default 15)
   --task ID         task id (picks <dir>/<ID>.json for script:<dir>)
   --thinking        let a thinking model think before answering
+${HISTORY_USAGE}
 ${SAFETY_USAGE}`;
 
 export interface RunArgs {
@@ -29,6 +32,7 @@ export interface RunArgs {
   maxSteps: number;
   task?: string;
   thinking: boolean;
+  history: HistoryOptions;
   safety: SafetyOptions;
 }
 
@@ -45,6 +49,7 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
       'max-steps': { type: 'string' },
       task: { type: 'string' },
       thinking: { type: 'boolean', default: false },
+      ...HISTORY_OPTIONS,
       ...SAFETY_FLAGS,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -71,6 +76,7 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
     model: values.model,
     maxSteps,
     thinking: values.thinking ?? false,
+    history: parseHistoryOptions(values),
     safety: safetyFromFlags(values),
     ...(display !== undefined ? { display } : {}),
     ...(values.monitor !== undefined ? { monitor: values.monitor } : {}),
@@ -93,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
     model: args.model,
     maxSteps: args.maxSteps,
     thinking: args.thinking,
+    history: args.history,
     safety: args.safety,
     ...(args.display !== undefined ? { display: args.display } : {}),
     ...(args.monitor !== undefined ? { monitor: args.monitor } : {}),

@@ -3,7 +3,7 @@
  * holds the only native X connection, so an X server that dies (a finished Xvfb) takes down the
  * driver, never the agent: the X client library exits the process on a lost connection.
  */
-import type { MouseButton } from '../../actions/types.ts';
+import type { MouseButton } from '../../protocol/actions.ts';
 import type { DisplayInfo } from '../types.ts';
 import type { GrabMethod } from './grabbers.ts';
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { MouseButton, Point, ScreenAction } from '../../actions/types.ts';
+import type { MouseButton, Point, ScreenAction } from '../../protocol/actions.ts';
 import type { DisplayInfo, Environment, ExecutionResult, Observation, SettleOptions, SettleResult } from '../types.ts';
 import { platformClipboard, type ClipboardBackend } from './clipboard.ts';
 import { DriverClient, DriverUnreachable } from './driver-client.ts';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { normalizeKey } from '../../actions/keys.ts';
-import type { MouseButton, Point, ScreenAction } from '../../actions/types.ts';
+import type { MouseButton, Point, ScreenAction } from '../../protocol/actions.ts';
 import type { InputSink } from './input-sink.ts';
 import { segmentText } from './text-segments.ts';
 

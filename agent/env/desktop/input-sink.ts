@@ -1,4 +1,4 @@
-import type { MouseButton, Point } from '../../actions/types.ts';
+import type { MouseButton, Point } from '../../protocol/actions.ts';
 
 /**
  * The primitive input operations an action is made of, in virtual-desktop coordinates. The

@@ -1,4 +1,4 @@
-import type { Point } from '../../actions/types.ts';
+import type { Point } from '../../protocol/actions.ts';
 import type { DisplayInfo } from '../types.ts';
 import type { MonitorGeometry } from './driver-protocol.ts';
 

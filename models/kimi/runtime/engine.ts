@@ -9,7 +9,7 @@ import type { ChatRequest, GenerationEvent } from '../../types.ts';
 import type { EngineInfo, EngineOptions } from './types.ts';
 import { generateTokens, type PreparedPrompt } from './generate.ts';
 import { PackageModel } from './package-model.ts';
-import { expandPlaceholders } from './placeholders.ts';
+import { expandPlaceholders, imageSpans } from './placeholders.ts';
 import { promptIds } from './prompt-ids.ts';
 
 export type { EngineInfo, EngineOptions } from './types.ts';
@@ -39,7 +39,8 @@ export class KimiEngine {
     const visionMs = performance.now() - t0;
     const expanded = expandPlaceholders(ids, this.model.tokenizer.mediaPadId, vision.tokensPerImage);
     const embeddings = this.model.embedWithImages(expanded, vision.features);
-    return { prompt: { ids: expanded, embeddings }, visionMs };
+    const images = imageSpans(expanded, this.model.tokenizer.mediaPadId, vision.tokensPerImage, vision.keys ?? []);
+    return { prompt: { ids: expanded, embeddings, images }, visionMs };
   }
 
   async *generate(request: ChatRequest, cancelled: () => boolean = () => false): AsyncGenerator<GenerationEvent> {

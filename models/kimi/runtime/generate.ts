@@ -7,12 +7,20 @@
  */
 import type { GenerationEvent, GenerationResult, SamplingOptions } from '../../types.ts';
 import { createRng, sampleToken, validateSamplerSettings } from './sampling.ts';
-import { THINK_CLOSE, THINK_OPEN, ThinkingBudget, ThinkingSplitter } from './thinking.ts';
+import { THINK_CLOSE, THINK_OPEN, ThinkingSplitter } from '../../thinking.ts';
+import { ThinkingBudget } from './thinking-budget.ts';
 import { StopStringFilter } from './stop-strings.ts';
+import type { ImageSpan } from './kv-prefix.ts';
 
-/** What the loop needs from a model: one prefill, then one step per token, both returning last-row logits. */
+/** Last-row logits of a prompt, and how many of its leading rows came from the KV cache of the sequence before. */
+export interface PrefillResult {
+  logits: Float32Array;
+  cachedTokens: number;
+}
+
+/** What the loop needs from a model: one prefill, then one step per token returning last-row logits. */
 export interface StepModel {
-  prefill(prompt: PreparedPrompt): Promise<Float32Array>;
+  prefill(prompt: PreparedPrompt): Promise<PrefillResult>;
   step(tokenId: number, position: number): Promise<Float32Array>;
   /** Milliseconds spent inside onnxruntime since the last call (for timings and the overhead bench). */
   takeRunMs?(): number;
@@ -23,6 +31,8 @@ export interface PreparedPrompt {
   ids: Int32Array;
   /** [ids.length, hidden] embeddings with image features placed, or undefined for text-only (ids suffice). */
   embeddings?: Float32Array;
+  /** Which image's features sit on which rows (by content hash), so a cached prefix is kept only for the same images. */
+  images?: ImageSpan[];
 }
 
 /** What the loop needs from a tokenizer. */
@@ -48,6 +58,8 @@ export interface LoopOptions {
 
 export interface LoopStats {
   promptTokens: number;
+  /** Prompt tokens whose KV rows were kept from the sequence before (not prefilled again). */
+  cachedTokens: number;
   generatedTokens: number;
   prefillMs: number;
   decodeMs: number;
@@ -91,7 +103,9 @@ export async function* generateTokens(
 
   const t0 = performance.now();
   model.takeRunMs?.();
-  let logits = await model.prefill(prompt);
+  const prefilled = await model.prefill(prompt);
+  let logits = prefilled.logits;
+  const cachedTokens = prefilled.cachedTokens;
   const prefillMs = performance.now() - t0;
   model.takeRunMs?.();
   const decodeStart = performance.now();
@@ -130,7 +144,7 @@ export async function* generateTokens(
   const tail = [...emit(decoder.flush()), ...splitter.finish().flatMap((d) => (d.type === 'answer' ? stopper.push(d.delta) : [d])), ...stopper.finish()];
   for (const event of tail) yield event;
 
-  Object.assign(stats, { promptTokens: prompt.ids.length, generatedTokens: generated, prefillMs, decodeMs, decodeRunMs } satisfies LoopStats);
+  Object.assign(stats, { promptTokens: prompt.ids.length, cachedTokens, generatedTokens: generated, prefillMs, decodeMs, decodeRunMs } satisfies LoopStats);
   // Decode speed counts the steps actually run (the first token comes from prefill).
   const steps = Math.max(0, position - prompt.ids.length);
   const result: GenerationResult = {
@@ -138,12 +152,13 @@ export async function* generateTokens(
     thinking: splitter.thinking,
     answer: stopper.text,
     finishReason,
-    usage: { promptTokens: prompt.ids.length, completionTokens: generated },
+    usage: { promptTokens: prompt.ids.length, completionTokens: generated, cachedTokens },
     timings: {
       totalMs: performance.now() - started + (options.visionMs ?? 0),
       visionMs: options.visionMs,
       prefillMs,
-      prefillTokensPerSecond: prefillMs > 0 ? (prompt.ids.length / prefillMs) * 1000 : undefined,
+      // Only the rows actually run count: cached ones cost nothing.
+      prefillTokensPerSecond: prefillMs > 0 ? ((prompt.ids.length - cachedTokens) / prefillMs) * 1000 : undefined,
       decodeTokensPerSecond: steps > 0 && decodeMs > 0 ? (steps / decodeMs) * 1000 : undefined,
     },
   };

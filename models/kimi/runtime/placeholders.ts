@@ -3,6 +3,7 @@
  * (as the chat template renders them) and each image's token count; output: ids with each placeholder
  * repeated to its image's count, and the embedding rows replaced by image features at those positions.
  */
+import type { ImageSpan } from './kv-prefix.ts';
 
 /** Repeats the i-th placeholder `tokensPerImage[i]` times; refuses a count mismatch. */
 export function expandPlaceholders(ids: ArrayLike<number>, placeholderId: number, tokensPerImage: readonly number[]): Int32Array {
@@ -54,4 +55,20 @@ export function placeImageFeatures(
     row++;
   }
   if (row !== rows) throw new RangeError(`${rows} image feature rows but only ${row} placeholder positions in the prompt`);
+}
+
+/** Where each image sits in expanded ids: image i owns the next `tokensPerImage[i]` placeholder rows, tagged `keys[i]`. */
+export function imageSpans(expanded: ArrayLike<number>, placeholderId: number, tokensPerImage: readonly number[], keys: readonly string[]): ImageSpan[] {
+  const spans: ImageSpan[] = [];
+  for (let i = 0; i < expanded.length; ) {
+    if (expanded[i] !== placeholderId) {
+      i++;
+      continue;
+    }
+    const image = spans.length;
+    if (image >= tokensPerImage.length || image >= keys.length) throw new RangeError(`more image placeholder rows than the ${tokensPerImage.length} image(s) given`);
+    spans.push({ start: i, rows: tokensPerImage[image], key: keys[image] });
+    i += tokensPerImage[image];
+  }
+  return spans;
 }

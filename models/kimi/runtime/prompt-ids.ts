@@ -8,11 +8,10 @@
  * give exactly the ids of encoding the whole rendered string.
  */
 import type { RgbImage } from '../../image.ts';
+import { withoutThinking } from '../../thinking.ts';
 import type { ChatMessage, ContentPart } from '../../types.ts';
 import type { KimiChatTemplate } from '../chat-template.ts';
 import type { KimiTokenizer } from '../tokenizer.ts';
-
-const THINK_BLOCK = /◁think▷[\s\S]*?◁\/think▷/g;
 
 export interface PromptIds {
   ids: number[];
@@ -24,7 +23,7 @@ export function promptIds(messages: ChatMessage[], template: KimiChatTemplate, t
   // Private-use characters cannot come from the template; numbered so each text maps back exactly.
   const sentinel = (i: number) => `\uE000${i}\uE001`;
   const hide = (text: string, role: ChatMessage['role']): string => {
-    texts.push(role === 'assistant' ? text.replace(THINK_BLOCK, '') : text);
+    texts.push(role === 'assistant' ? withoutThinking(text) : text);
     return sentinel(texts.length - 1);
   };
   const masked = messages.map((m): ChatMessage => {

@@ -3,7 +3,7 @@
  * the first stop string. Text that could be the start of a stop string is held back until it is
  * decided, so a caller never sees part of a stop string.
  */
-import type { SplitDelta } from './thinking.ts';
+import type { SplitDelta } from '../../thinking.ts';
 
 export class StopStringFilter {
   private pending = '';

@@ -10,6 +10,10 @@ export interface EngineOptions {
   threads?: number;
   /** Max new tokens when a request does not say (default 512). */
   defaultMaxNewTokens?: number;
+  /** Longest run of prompt tokens in one decoder session run (default: the decoder's, 512; 0 = no limit). */
+  prefillChunk?: number;
+  /** Keep the KV cache rows a new prompt shares with the sequence before (default true). */
+  reusePrefix?: boolean;
 }
 
 export interface EngineInfo {

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { RunStatusSchema, type RunP } from '../../../agent/protocol.ts';
+import { RunStatusSchema, type RunP } from '../../../agent/protocol/messages.ts';
 import { useClient, useEvents } from '../client-context.ts';
 import { StatusBadge } from '../run-controls.tsx';
 import { VirtualList } from '../virtual-list.tsx';

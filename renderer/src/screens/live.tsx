@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { RunP, StepP } from '../../../agent/protocol.ts';
+import type { RunP, StepP } from '../../../agent/protocol/messages.ts';
 import { useClient, useEvents } from '../client-context.ts';
 import { RunControls, StatusBadge } from '../run-controls.tsx';
 import { StepDetail, StepTimeline } from '../step-view.tsx';

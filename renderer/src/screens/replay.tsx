@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { CommandResults } from '../../../agent/protocol.ts';
+import { HistorySchema, type CommandResults } from '../../../agent/protocol/messages.ts';
 import { go, useClient } from '../client-context.ts';
 import { StatusBadge } from '../run-controls.tsx';
 import { StepDetail, StepTimeline } from '../step-view.tsx';
@@ -41,7 +41,15 @@ export function ReplayScreen({ runId }: { runId: string }) {
     try {
       const { runId: newId } = await client.request({
         type: 'run.start',
-        options: { instruction: run.instruction, model: run.model, maxSteps: run.settings.maxSteps, thinking: run.settings.thinking ?? false, display: run.settings.display, from: { runId, step: step.step } },
+        options: {
+          instruction: run.instruction,
+          model: run.model,
+          maxSteps: run.settings.maxSteps,
+          thinking: run.settings.thinking ?? false,
+          display: run.settings.display,
+          history: HistorySchema.safeParse(run.settings.history).data,
+          from: { runId, step: step.step },
+        },
       });
       go('live', newId);
     } catch (e) {
@@ -57,6 +65,7 @@ export function ReplayScreen({ runId }: { runId: string }) {
       <p className="muted">
         {run.model} · {run.steps} steps · started {new Date(run.startedAt).toLocaleString()} {run.message ? `· ${run.message}` : ''}
       </p>
+      {data.warnings.length > 0 ? <p className="warn" data-testid="trace-warnings">{data.warnings.join(' ')}</p> : null}
       <div className="controls">
         <button onClick={() => setIndex((i) => Math.max(0, i - 1))} disabled={index === 0} data-testid="prev">← Prev</button>
         <span data-testid="position">

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { RunP, SettingsP } from '../../../agent/protocol.ts';
+import type { RunP, SettingsP, StartRunP } from '../../../agent/protocol/messages.ts';
 import { go, useClient, useEvents } from '../client-context.ts';
 import { RunControls, StatusBadge } from '../run-controls.tsx';
 
@@ -13,6 +13,9 @@ export function RunScreen() {
   const [thinking, setThinking] = useState(false);
   const [display, setDisplay] = useState('');
   const [provider, setProvider] = useState('');
+  const [historyImages, setHistoryImages] = useState('');
+  const [historyScale, setHistoryScale] = useState(1);
+  const [historyMode, setHistoryMode] = useState<'sliding' | 'stable'>('sliding');
   const [error, setError] = useState<string>();
   const [live, setLive] = useState<RunP[]>([]);
 
@@ -29,9 +32,10 @@ export function RunScreen() {
     e.preventDefault();
     setError(undefined);
     try {
+      const history: StartRunP['history'] = { scale: historyScale, mode: historyMode, ...(historyImages.trim() ? { images: Number(historyImages) } : {}) };
       const { runId } = await client.request({
         type: 'run.start',
-        options: { instruction, model, maxSteps, thinking, display: display || undefined, executionProvider: provider || undefined },
+        options: { instruction, model, maxSteps, thinking, display: display || undefined, executionProvider: provider || undefined, history },
       });
       go('live', runId);
     } catch (err) {
@@ -84,6 +88,28 @@ export function RunScreen() {
             <datalist id="displays">
               {settings?.displays.map((d) => <option key={d} value={d} />)}
             </datalist>
+          </label>
+        </div>
+        <div className="row" title="Earlier screenshots in the prompt: fewer or smaller ones cost fewer prompt tokens">
+          <label>
+            History screenshots
+            <input type="number" min={0} max={50} value={historyImages} onChange={(e) => setHistoryImages(e.target.value)} placeholder="model's format" data-testid="history-images" />
+          </label>
+          <label>
+            History scale
+            <select value={historyScale} onChange={(e) => setHistoryScale(Number(e.target.value))} data-testid="history-scale">
+              <option value={1}>full size</option>
+              <option value={0.75}>0.75 (about half the tokens)</option>
+              <option value={0.5}>0.5 (a quarter of the tokens)</option>
+              <option value={0.25}>0.25</option>
+            </select>
+          </label>
+          <label>
+            History mode
+            <select value={historyMode} onChange={(e) => setHistoryMode(e.target.value as 'sliding' | 'stable')} data-testid="history-mode">
+              <option value="sliding">sliding (as the model was trained)</option>
+              <option value="stable">stable prefix (reuses the model's cache)</option>
+            </select>
           </label>
         </div>
         <button type="submit" disabled={!instruction.trim() || !model.trim()} data-testid="start">

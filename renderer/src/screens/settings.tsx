@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { SettingsP } from '../../../agent/protocol.ts';
+import type { SettingsP } from '../../../agent/protocol/messages.ts';
 import { useClient } from '../client-context.ts';
 
 /** What this host has: model packages, execution providers, displays, safety rules. */

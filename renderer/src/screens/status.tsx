@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { RunP } from '../../../agent/protocol.ts';
+import type { RunP } from '../../../agent/protocol/messages.ts';
 import { useClient, useEvents } from '../client-context.ts';
 
 /**

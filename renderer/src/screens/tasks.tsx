@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { BenchP } from '../../../agent/protocol.ts';
+import type { BenchP } from '../../../agent/protocol/messages.ts';
 import { go, useClient, useEvents } from '../client-context.ts';
 
 const pct = (score: number | undefined) => (score === undefined ? '–' : `${(score * 100).toFixed(1)}%`);

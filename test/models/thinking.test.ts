@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { THINK_CLOSE, THINK_OPEN, ThinkingBudget, ThinkingSplitter, type SplitDelta } from '../../models/kimi/runtime/thinking.ts';
+import { joinThinking, splitThinking, THINK_CLOSE, THINK_OPEN, ThinkingSplitter, withoutThinking, type SplitDelta } from '../../models/thinking.ts';
 
 /** Cuts `text` at the given (sorted, deduplicated) offsets. */
 function cut(text: string, offsets: number[]): string[] {
@@ -72,15 +72,32 @@ describe('thinking splitter', () => {
   });
 });
 
-describe('thinking budget', () => {
-  it('forces the close after exactly `budget` thinking tokens, once, and ignores answer tokens', () => {
-    const b = new ThinkingBudget(3);
-    expect(b.shouldForceClose('start')).toBe(false);
-    expect(b.shouldForceClose('thinking')).toBe(false);
-    expect(b.shouldForceClose('thinking')).toBe(false);
-    expect(b.shouldForceClose('thinking')).toBe(true);
-    expect(b.shouldForceClose('thinking')).toBe(false);
-    expect(new ThinkingBudget(undefined).shouldForceClose('thinking')).toBe(false);
-    expect(() => new ThinkingBudget(-1)).toThrow(/thinkingBudget.*-1/);
+describe('whole replies', () => {
+  it('splitThinking gives what the stream gives, however the stream was cut', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('', ' ', THINK_OPEN, `\n${THINK_OPEN}`), body, fc.constantFrom('', THINK_CLOSE), body, fc.array(fc.nat(), { maxLength: 8 }), (lead, a, close, b, offsets) => {
+        const text = `${lead}${a}${close}${b}`;
+        const deltas = run(cut(text, offsets));
+        expect(splitThinking(text)).toEqual({ thinking: join(deltas, 'thinking'), answer: join(deltas, 'answer') });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('joinThinking writes back what splitThinking reads', () => {
+    fc.assert(
+      fc.property(body, body, (thinking, answer) => {
+        const split = splitThinking(joinThinking(thinking, answer));
+        // An empty thought writes no markers, so a thought that is all whitespace comes back as answer.
+        expect(split.thinking + split.answer).toBe(thinking + answer);
+        if (thinking.length > 0) expect(split).toEqual({ thinking, answer });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('withoutThinking drops every complete block and keeps an unclosed one', () => {
+    expect(withoutThinking(`${THINK_OPEN}a\nb${THINK_CLOSE}## Action:\nclick ${THINK_OPEN}x${THINK_CLOSE}.`)).toBe('## Action:\nclick .');
+    expect(withoutThinking(`${THINK_OPEN}still going`)).toBe(`${THINK_OPEN}still going`);
   });
 });

@@ -1,16 +1,17 @@
 /**
  * The one contract between the agent host and any UI: zod schemas for the commands a client sends, the
- * replies it gets and the events the host streams. The renderer imports this file and nothing else of
- * the project, so it must stay free of Node APIs and of imports from the rest of agent/.
+ * replies it gets and the events the host streams. The renderer imports agent/protocol/ and nothing
+ * else of the project, so this folder stays free of Node APIs and of imports from the rest of agent/.
  *
  * Transports (WebSocket from `deskpilot serve`, Electron IPC through the preload bridge) carry these
  * messages unchanged. Screenshots travel as URLs, never inside events.
  */
 import { z } from 'zod';
+import { finiteNumber, recordedActionSchema } from './actions.ts';
 
 export const PROTOCOL_VERSION = 1;
 
-// ---- Data shapes (mirrors of agent/trace/types.ts; the server checks the two agree at compile time) ----
+// ---- Data shapes (the trace's schemas build on these; agent/server/protocol-agreement.ts checks the rest) ----
 
 export const RunStatusSchema = z.enum([
   'running',
@@ -29,53 +30,14 @@ export type RunStatusP = z.infer<typeof RunStatusSchema>;
 /** Statuses after which a run never changes again. */
 export const FINISHED_STATUSES: readonly RunStatusP[] = ['success', 'failure', 'call_user', 'stalled', 'step_limit', 'stopped', 'error'];
 
-const PointSchema = z.object({ x: z.number(), y: z.number() });
-const ModelPointSchema = PointSchema.extend({ unit: z.enum(['relative', 'thousand', 'image', 'screen']) });
-const ButtonSchema = z.enum(['left', 'right', 'middle']);
-
-function actionSchema<P extends z.ZodType>(point: P) {
-  return z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('click'), at: point.optional(), button: ButtonSchema, clicks: z.number() }),
-    z.object({ kind: z.literal('move'), to: point }),
-    z.object({ kind: z.literal('drag'), from: point.optional(), to: point, button: ButtonSchema }),
-    z.object({ kind: z.literal('mouse_down'), at: point.optional(), button: ButtonSchema }),
-    z.object({ kind: z.literal('mouse_up'), at: point.optional(), button: ButtonSchema }),
-    z.object({ kind: z.literal('scroll'), at: point.optional(), dx: z.number(), dy: z.number() }),
-    z.object({ kind: z.literal('type'), text: z.string() }),
-    z.object({ kind: z.literal('press'), key: z.string(), presses: z.number() }),
-    z.object({ kind: z.literal('hotkey'), keys: z.array(z.string()) }),
-    z.object({ kind: z.literal('key_down'), key: z.string() }),
-    z.object({ kind: z.literal('key_up'), key: z.string() }),
-    z.object({ kind: z.literal('wait'), seconds: z.number() }),
-    z.object({ kind: z.literal('done'), answer: z.string().optional() }),
-    z.object({ kind: z.literal('fail'), reason: z.string().optional() }),
-    z.object({ kind: z.literal('call_user'), question: z.string().optional() }),
-  ]);
-}
-export const ScreenActionSchema = actionSchema(PointSchema);
-export const ModelActionSchema = actionSchema(ModelPointSchema);
-export type ScreenActionP = z.infer<typeof ScreenActionSchema>;
-export type ModelActionP = z.infer<typeof ModelActionSchema>;
-
-export const RecordedActionSchema = z.object({
-  model: ModelActionSchema,
-  capture: ScreenActionSchema,
-  screen: ScreenActionSchema,
-  safety: z
-    .object({ decision: z.enum(['allow', 'confirm', 'deny']), rule: z.string().optional(), approved: z.boolean().optional() })
-    .optional(),
-  execution: z.object({ ok: z.boolean(), error: z.string().optional(), durationMs: z.number() }).optional(),
-});
-export type RecordedActionP = z.infer<typeof RecordedActionSchema>;
-
 export const DisplaySchema = z.object({
   id: z.string(),
   name: z.string().optional(),
-  x: z.number(),
-  y: z.number(),
-  width: z.number(),
-  height: z.number(),
-  scaleFactor: z.number(),
+  x: finiteNumber,
+  y: finiteNumber,
+  width: finiteNumber,
+  height: finiteNumber,
+  scaleFactor: finiteNumber,
   primary: z.boolean(),
 });
 
@@ -95,10 +57,20 @@ export const StepSchema = z.object({
   thinking: z.string(),
   thought: z.string(),
   summary: z.string().optional(),
-  actions: z.array(RecordedActionSchema),
+  actions: z.array(recordedActionSchema),
   parseError: z.string().optional(),
   feedback: z.string().optional(),
   timings: z.object({ stepMs: z.number(), modelMs: z.number(), executeMs: z.number(), settleMs: z.number() }),
+  /** What the model's step cost, as far as the backend reports it (older traces: absent). */
+  model: z
+    .object({
+      promptTokens: z.number().optional(),
+      cachedTokens: z.number().optional(),
+      visionMs: z.number().optional(),
+      prefillMs: z.number().optional(),
+      decodeTokensPerSecond: z.number().optional(),
+    })
+    .optional(),
 });
 export type StepP = z.infer<typeof StepSchema>;
 
@@ -165,6 +137,12 @@ const RunId = z
   .max(300)
   .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, 'a run id is a folder path under the runs folder (letters, digits, . _ -)');
 
+export const HistorySchema = z.object({
+  images: z.number().int().min(0).max(50).optional(),
+  scale: z.number().gt(0).max(1).optional(),
+  mode: z.enum(['sliding', 'stable']).optional(),
+});
+
 export const StartRunSchema = z.object({
   instruction: z.string().trim().min(1, 'type an instruction'),
   model: z.string().trim().min(1, 'pick a model or type a spec such as script:/path/replies.json'),
@@ -173,6 +151,8 @@ export const StartRunSchema = z.object({
   display: z.string().regex(/^:\d+(\.\d+)?$/, 'an X display looks like :0').optional(),
   /** onnxruntime execution provider for a local model (cpu, cuda, dml, coreml, webgpu); default: the backend's choice. */
   executionProvider: z.string().regex(/^[a-z0-9_-]+$/).optional(),
+  /** Earlier screenshots in the prompt (mirror of HistoryOptions in agent/prompts/types.ts); default: the model's trained format. */
+  history: HistorySchema.optional(),
   /** Re-run: start again from the state before this step of an earlier run (instruction copied). */
   from: z.object({ runId: RunId, step: z.number().int().positive() }).optional(),
 });
@@ -206,7 +186,8 @@ export type CommandType = Command['type'];
 export interface CommandResults {
   hello: { version: number };
   'runs.list': { runs: RunP[] };
-  'runs.get': { run: RunP; steps: StepP[]; pending?: ConfirmRequestP; reportUrl: string };
+  /** `warnings`: what of the trace could not be read and was left out (empty for a sound trace). */
+  'runs.get': { run: RunP; steps: StepP[]; warnings: string[]; pending?: ConfirmRequestP; reportUrl: string };
   'run.start': { runId: string };
   'run.pause': { ok: true };
   'run.resume': { ok: true };
@@ -230,7 +211,7 @@ export type Reply =
 export const ConfirmRequestSchema = z.object({
   runId: z.string(),
   step: z.number(),
-  action: RecordedActionSchema,
+  action: recordedActionSchema,
   rule: z.string().optional(),
   reason: z.string().optional(),
   screenshotUrl: z.string(),

@@ -1,9 +1,9 @@
 /**
- * Splits a streamed model output into thinking and answer. Input: decoded text chunks in order (a
- * marker may arrive cut anywhere, even inside one character's bytes upstream); output: deltas typed
- * 'thinking' or 'answer'. Kimi thinking models write ◁think▷ ... ◁/think▷ as plain text before the
- * answer; the markers themselves are never emitted. Output that does not open with ◁think▷ (leading
- * whitespace allowed) is all answer. Text that could still be the start of a marker is held back.
+ * Thinking and answer, split in one place for every family and backend. Thinking models write
+ * ◁think▷ ... ◁/think▷ as plain text before the answer; the markers themselves are never part of
+ * either. Output that does not open with ◁think▷ (leading whitespace allowed) is all answer.
+ * ThinkingSplitter does it on a stream (a marker may arrive cut anywhere; text that could still be
+ * the start of a marker is held back); splitThinking does it on a whole text with the same rules.
  */
 
 export const THINK_OPEN = '◁think▷';
@@ -87,31 +87,22 @@ export class ThinkingSplitter {
   }
 }
 
-/**
- * Thinking budget: counts tokens generated while thinking; once `budget` is spent it says the close
- * marker must be forced (the loop then feeds the marker's token ids instead of sampling).
- */
-export class ThinkingBudget {
-  private spent = 0;
-  private forced = false;
-  constructor(private readonly budget: number | undefined) {
-    if (budget !== undefined && !(Number.isInteger(budget) && budget >= 0)) {
-      throw new RangeError(`sampling.thinkingBudget must be an integer >= 0 (got ${budget})`);
-    }
-  }
+/** A whole reply split the way ThinkingSplitter splits it streamed. */
+export function splitThinking(text: string): { thinking: string; answer: string } {
+  const splitter = new ThinkingSplitter();
+  splitter.push(text);
+  splitter.finish();
+  return { thinking: splitter.thinking, answer: splitter.answer };
+}
 
-  /** Call once per generated token with the splitter's state after that token. */
-  shouldForceClose(state: SplitState): boolean {
-    if (this.budget === undefined || this.forced || state !== 'thinking') return false;
-    this.spent++;
-    if (this.spent >= this.budget) {
-      this.forced = true;
-      return true;
-    }
-    return false;
-  }
+/** The reply as the model would have written it: thinking (if any) in its markers, then the answer. */
+export function joinThinking(thinking: string, answer: string): string {
+  return thinking ? `${THINK_OPEN}${thinking}${THINK_CLOSE}${answer}` : answer;
+}
 
-  get tokensSpent(): number {
-    return this.spent;
-  }
+const THINK_BLOCK = new RegExp(`${THINK_OPEN}[\\s\\S]*?${THINK_CLOSE}`, 'g');
+
+/** Text with every complete thinking block removed (earlier turns' thinking is not kept in history). */
+export function withoutThinking(text: string): string {
+  return text.replace(THINK_BLOCK, '');
 }
