@@ -191,7 +191,7 @@ export async function openRun(asked: RunRequest): Promise<OpenRun> {
     const settings: RunInfo['settings'] = {
       maxSteps,
       thinking: request.thinking ?? false,
-      ...(request.history ? { history: request.history } : {}),
+      history: request.history ?? {},
       coordinates: info.coordinates,
       ...(request.display !== undefined ? { display: request.display } : {}),
       ...(monitor !== undefined ? { monitor } : {}),
