@@ -33,6 +33,20 @@ module.exports = {
       to: { path: '^(renderer|test)/' },
     },
     {
+      name: 'safety-below-the-loop',
+      comment: 'agent/safety judges actions; the loop and agent/run plug it in, never the other way round',
+      severity: 'error',
+      from: { path: '^agent/safety/' },
+      to: { path: '^agent/(loop|run|cli|server|tasks)/' },
+    },
+    {
+      name: 'loop-below-run-assembly',
+      comment: 'agent/run assembles runs for the entry points (cli, server, tasks); the loop knows none of them',
+      severity: 'error',
+      from: { path: '^agent/loop/' },
+      to: { path: '^agent/(run|cli|server|tasks)/' },
+    },
+    {
       name: 'file-outside-layers',
       comment: 'every source file belongs to one layer',
       severity: 'error',

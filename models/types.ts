@@ -68,6 +68,8 @@ export interface BackendInfo {
   family: ModelFamily;
   coordinates: CoordinateUnit;
   contextLength?: number;
+  /** Set when the backend opened other than asked (e.g. its execution provider fell back to CPU). */
+  note?: string;
   /**
    * The size the backend wants an image of this size resized to before it is sent, or undefined
    * to send it as captured. The agent resizes, so the coordinate mapper knows the exact size.

@@ -12,8 +12,11 @@ import { parseModelSpec } from './spec.ts';
 export interface OpenBackendOptions {
   /** For script:<dir>: picks <dir>/<taskId>.json. */
   taskId?: string;
-  /** Passed to the model backend (kimi-vl: provider, threads...; openai: apiKey, family, coordinates...). */
-  modelOptions?: Record<string, unknown>;
+  /**
+   * For kimi-vl: where the engine runs (auto | cpu | cuda | dml | coreml | webgpu; default auto). The
+   * other backends run their model elsewhere and do not use it.
+   */
+  executionProvider?: string;
 }
 
 /** Loads a model backend module; a build without it (or without its native runtime) gets a clear error. */
@@ -43,12 +46,21 @@ export async function openBackend(spec: string, options: OpenBackendOptions = {}
       if (!(await isDirectory(parsed.dir))) {
         throw new BackendInputError(`model spec "${spec}": ${parsed.dir} is not a folder; make a model package with deskpilot model convert (or pull)`);
       }
-      const { openKimiBackend } = await load('kimi-vl', () => import('../../models/kimi/backend.ts'));
-      return openKimiBackend(parsed.dir, options.modelOptions ?? {});
+      const [{ openKimiBackend }, { parseExecutionProvider }] = await Promise.all([
+        load('kimi-vl', () => import('../../models/kimi/backend.ts')),
+        load('kimi-vl', () => import('../../models/kimi/runtime/providers.ts')),
+      ]);
+      let provider;
+      try {
+        provider = parseExecutionProvider(options.executionProvider ?? 'auto');
+      } catch (error) {
+        throw new BackendInputError(`model spec "${spec}": ${(error as Error).message}`);
+      }
+      return openKimiBackend(parsed.dir, { provider });
     }
     case 'openai': {
       const { openOpenAiBackend } = await load('openai', () => import('../../models/openai/backend.ts'));
-      return openOpenAiBackend(spec, options.modelOptions ?? {});
+      return openOpenAiBackend(spec);
     }
   }
 }

@@ -5,12 +5,18 @@
  */
 import type { BackendInfo, CoordinateUnit } from '../../models/types.ts';
 import { readTrace, TraceFormatError } from '../trace/reader.ts';
-import type { StepRecord } from '../trace/types.ts';
+import type { RunInfo, StepRecord } from '../trace/types.ts';
 import { BackendInputError } from './errors.ts';
 import { defaultCoordinates } from '../../models/family.ts';
 import { ScriptedBackend } from './scripted.ts';
 
 const UNITS: readonly string[] = ['relative', 'thousand', 'image', 'screen'];
+
+/** The unit the recorded replies wrote points in: run.json's settings.coordinates, else the family's default. */
+export function recordedCoordinates(run: RunInfo): CoordinateUnit {
+  const recorded = run.settings['coordinates'];
+  return typeof recorded === 'string' && UNITS.includes(recorded) ? (recorded as CoordinateUnit) : defaultCoordinates(run.family);
+}
 
 /** The recorded capture -> model image sizes; other capture sizes scale like the first one did. */
 export function recordedImageSizes(steps: StepRecord[]): BackendInfo['imageSizeFor'] {
@@ -39,8 +45,7 @@ export async function openReplayBackend(spec: string, traceDir: string): Promise
     throw error;
   }
   if (trace.steps.length === 0) throw new BackendInputError(`replay trace ${traceDir} has no recorded steps to replay`);
-  const recorded = trace.run.settings['coordinates'];
-  const coordinates = (typeof recorded === 'string' && UNITS.includes(recorded) ? recorded : defaultCoordinates(trace.run.family)) as CoordinateUnit;
+  const coordinates = recordedCoordinates(trace.run);
   const imageSizeFor = recordedImageSizes(trace.steps);
   return new ScriptedBackend({
     spec,

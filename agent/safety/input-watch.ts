@@ -1,19 +1,19 @@
 /**
- * Watches the X server's raw input (XInput2 via `xinput test-xi2 --root`) for two things:
+ * Watches the X server's raw input (XInput2, see ./xi2-raw-input.ts) for two things:
  * - the emergency-stop chord, which works whatever app has focus;
  * - the user taking over: input the agent did not send, which pauses the run.
  * An event is the user's when it comes from a real device (not an XTEST one, which is how the agent
  * injects input), or when it arrives while the agent is not executing an action. The second rule is what
  * lets tests on a virtual display, where every injected event is XTEST, act as the user. The stop
- * chord counts from any source.
+ * chord counts from any source. Raw input is shared: any number of watchers (runs) can watch a display.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { Xi2RawInput, type Xi2RawEvent as RawEvent } from './xi2-raw-input.ts';
 
 /**
- * How long after an action ends its own (XTEST) events may still arrive. xinput's output reaches us
- * through a pipe and this process's event loop, which on a loaded machine lag by hundreds of
+ * How long after an action ends its own (XTEST) events may still arrive. They reach us through the X
+ * connection and this process's event loop, which on a loaded machine lags by hundreds of
  * milliseconds; 150 ms was seen to take the agent's own click for the user's and pause the run again
  * right after a resume. Only XTEST input is judged by timing (real devices are always the user's),
  * so the cost of a long window is that synthetic input (xdotool, a VNC server) in that second after
@@ -46,29 +46,13 @@ export function parseChord(text: string): string[] {
   return keys.map((k) => alias[k] ?? k).sort();
 }
 
-export interface RawEvent {
-  type: 'key_press' | 'key_release' | 'button_press' | 'motion';
-  detail: number;
-  /** Source device id (the one in parentheses). */
-  source: number;
-}
-
-const EVENT_TYPES: Record<string, RawEvent['type']> = {
-  RawKeyPress: 'key_press',
-  RawKeyRelease: 'key_release',
-  RawButtonPress: 'button_press',
-  RawMotion: 'motion',
-  // A warped pointer (how some tools move it) shows up only as a core Motion event.
-  Motion: 'motion',
-};
-
 export interface InputWatcherEvents {
   'emergency-stop': [];
   'user-input': [RawEvent];
 }
 
 export class InputWatcher extends EventEmitter<InputWatcherEvents> {
-  private child: ChildProcess | undefined;
+  private input: Xi2RawInput | undefined;
   private readonly held = new Set<string>();
   private acting = 0;
   private actingEndedAt = 0;
@@ -87,36 +71,8 @@ export class InputWatcher extends EventEmitter<InputWatcherEvents> {
 
   /** Resolves once the watcher is listening. */
   async start(): Promise<void> {
-    const env = { ...process.env, DISPLAY: this.display };
-    // stdbuf: xinput writes through stdio, which would hold events back in a pipe buffer.
-    const child = spawn('stdbuf', ['-oL', 'xinput', 'test-xi2', '--root'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
-    this.child = child;
-    const lines = createInterface({ input: child.stdout! });
-    let pending: { type: RawEvent['type']; fromCore: boolean; detail?: number; source?: number } | undefined;
-    let ready!: () => void;
-    const started = new Promise<void>((resolve) => (ready = resolve));
-    lines.on('line', (line) => {
-      if (line.startsWith('⎡') || line.startsWith('⎣')) ready();
-      const head = /^EVENT type \d+ \((\w+)\)/.exec(line);
-      if (head) {
-        pending = EVENT_TYPES[head[1]] ? { type: EVENT_TYPES[head[1]], fromCore: !head[1].startsWith('Raw') } : undefined;
-        return;
-      }
-      if (!pending) return;
-      const device = /^\s+device: \d+ \((\d+)\)/.exec(line);
-      // Core Motion events name the master device, not where the motion came from.
-      if (device && !pending.fromCore) pending.source = Number(device[1]);
-      const detail = /^\s+detail: (\d+)/.exec(line);
-      if (detail) {
-        pending.detail = Number(detail[1]);
-        this.handle({ type: pending.type, detail: pending.detail, source: pending.source ?? -1 });
-        pending = undefined;
-      }
-    });
-    child.once('exit', () => ready());
-    await Promise.race([started, new Promise((r) => setTimeout(r, 2000))]);
-    // xinput prints the device list before it selects events; give the selection a moment.
-    await new Promise((r) => setTimeout(r, 100));
+    this.input = await Xi2RawInput.open(this.display);
+    this.input.on('input', (event) => this.handle(event));
   }
 
   /** Marks the span of one agent action, so its own events are not taken for the user's. */
@@ -165,8 +121,8 @@ export class InputWatcher extends EventEmitter<InputWatcherEvents> {
   }
 
   dispose(): void {
-    this.child?.kill('SIGTERM');
-    this.child = undefined;
+    this.input?.close();
+    this.input = undefined;
   }
 }
 

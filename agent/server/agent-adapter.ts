@@ -1,26 +1,22 @@
 /**
- * The one module where the host meets the rest of the agent: loop, backends, desktop environment,
- * trace writer and safety policy. Everything else in agent/server talks to the AgentPort interface.
+ * The one module where the host meets the rest of the agent: runs are assembled by openRun() (model,
+ * desktop, safety hooks, trace) like every other entry point's; the UI answers confirmations and
+ * controls pause and stop. Everything else in agent/server talks to the AgentPort interface.
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { openBackend } from '../backends/open.ts';
-import { DesktopEnvironment } from '../env/desktop/environment.ts';
-import type { Environment } from '../env/types.ts';
-import { defaultParts } from '../loop/default-parts.ts';
 import type { LoopEvent } from '../loop/events.ts';
-import { PauseControl } from '../loop/pause.ts';
-import { runAgent } from '../loop/run-agent.ts';
-import { DEFAULT_POLICY_FILE, parsePolicy, SafetyPolicy } from '../safety/policy.ts';
-import { readTrace } from '../trace/reader.ts';
-import { TraceWriter } from '../trace/writer.ts';
+import { openRun } from '../run/open-run.ts';
+import { DEFAULT_POLICY_FILE, parsePolicy } from '../safety/policy.ts';
+import type { TraceWriter } from '../trace/writer.ts';
 import type { AgentFacts, AgentPort, Availability, ConfirmQuestion, LiveRun, RunCallbacks, StartRunOptions } from './agent-port.ts';
 
+/** The providers in this onnxruntime-node build that the Kimi engine can run on (what the Run screen offers). */
 async function executionProviders(): Promise<string[]> {
   try {
-    const ort = (await import('onnxruntime-node')) as { listSupportedBackends?: () => { name: string }[] };
-    return ort.listSupportedBackends?.().map((b) => b.name) ?? ['cpu'];
+    const { compiledExecutionProviders, EXECUTION_PROVIDERS } = await import('../../models/kimi/runtime/providers.ts');
+    const usable: readonly string[] = EXECUTION_PROVIDERS;
+    return compiledExecutionProviders().filter((name) => usable.includes(name));
   } catch {
     return [];
   }
@@ -42,22 +38,6 @@ async function safetyRules(): Promise<AgentFacts['safetyRules']> {
     return rules.map((r) => ({ id: r.id, decision: r.decision, description: r.reason ?? r.source }));
   } catch {
     return [];
-  }
-}
-
-/**
- * Re-run from step N: performs the recorded screen actions of steps 1..N-1 again, so the model takes
- * over from the state the earlier run had reached before step N.
- */
-async function replayPrefix(environment: Environment, dir: string, step: number, signal: AbortSignal): Promise<void> {
-  const trace = await readTrace(dir);
-  for (const record of trace.steps.filter((s) => s.step < step)) {
-    for (const action of record.actions) {
-      if (action.execution && !action.execution.ok) continue;
-      const result = await environment.execute(action.screen, signal);
-      if (!result.ok) throw new Error(`re-run: step ${record.step} of ${dir} could not be repeated: ${result.error}`);
-    }
-    await sleep(Math.min(2000, record.settle?.waitedMs ?? 300), undefined, { signal }).catch(() => undefined);
   }
 }
 
@@ -90,78 +70,44 @@ function forward(event: LoopEvent, writer: TraceWriter, callbacks: RunCallbacks,
 }
 
 async function startRun(options: StartRunOptions, callbacks: RunCallbacks): Promise<LiveRun> {
-  const modelOptions = { thinking: options.thinking, ...(options.executionProvider ? { executionProvider: options.executionProvider } : {}) };
-  const backend = await openBackend(options.model, { modelOptions });
-  let environment: DesktopEnvironment;
-  let writer: TraceWriter;
-  try {
-    environment = new DesktopEnvironment(options.display ? { display: options.display } : {});
-    await environment.displays(); // fail here, with the reason, when the display is unusable
-  } catch (error) {
-    await backend.dispose();
-    throw error;
-  }
-  try {
-    writer = await TraceWriter.create(join(options.runsDir, options.runId), {
-      id: options.runId,
-      instruction: options.instruction,
-      model: options.model,
-      family: backend.info().family,
-      settings: {
-        maxSteps: options.maxSteps,
-        thinking: options.thinking,
-        ...(options.history ? { history: options.history } : {}),
-        ...(options.display ? { display: options.display } : {}),
-        ...(options.from ? { rerunOf: options.from.dir, fromStep: options.from.step } : {}),
-      },
-    });
-  } catch (error) {
-    await Promise.all([backend.dispose(), environment.dispose()]);
-    throw error;
-  }
-  const abort = new AbortController();
-  const pause = new PauseControl();
   const questions = new Map<number, ConfirmQuestion>();
-  const policy = SafetyPolicy.load();
+  const opened = await openRun({
+    id: options.runId,
+    out: join(options.runsDir, options.runId),
+    instruction: options.instruction,
+    model: options.model,
+    maxSteps: options.maxSteps,
+    thinking: options.thinking,
+    ...(options.history ? { history: options.history } : {}),
+    ...(options.display ? { display: options.display } : {}),
+    ...(options.executionProvider ? { executionProvider: options.executionProvider } : {}),
+    // Re-run from step N: steps 1..N-1 of the recorded run are performed again first.
+    ...(options.from ? { replay: { dir: options.from.dir, untilStep: options.from.step } } : {}),
+    safety: {
+      confirm: async (_action, verdict, context) => {
+        const question = questions.get(context.step);
+        // Without the question the UI cannot show what it would approve; refusing is the safe answer.
+        return question ? callbacks.confirm({ ...question, rule: question.rule ?? verdict.rule }) : false;
+      },
+    },
+    // Events come only from opened.run(), after openRun has returned.
+    onEvent: (event) => forward(event, opened.trace, callbacks, questions),
+    onWarning: (message) => process.stderr.write(`run ${options.runId}: warning: ${message}\n`),
+  });
   const run = async () => {
     try {
-      if (options.from) await replayPrefix(environment, options.from.dir, options.from.step, abort.signal);
-      await runAgent({
-        instruction: options.instruction,
-        backend,
-        environment,
-        parts: defaultParts,
-        maxSteps: options.maxSteps,
-        thinking: options.thinking,
-        ...(options.history ? { history: options.history } : {}),
-        trace: writer,
-        signal: abort.signal,
-        pause,
-        hooks: {
-          reviewer: policy,
-          confirm: async (_action, verdict, context) => {
-            const question = questions.get(context.step);
-            // Without the question the UI cannot show what it would approve; refusing is the safe answer.
-            return question ? callbacks.confirm({ ...question, rule: question.rule ?? verdict.rule }) : false;
-          },
-        },
-        onEvent: (event) => forward(event, writer, callbacks, questions),
-      });
+      await opened.run();
     } catch (error) {
-      await writer.setStatus('error', (error as Error).message).catch(() => undefined);
-      callbacks.status({ ...writer.run });
+      await opened.trace.setStatus('error', (error as Error).message).catch(() => undefined);
+      callbacks.status({ ...opened.trace.run });
     } finally {
-      await writer.close();
-      await Promise.all([environment.dispose(), backend.dispose()]);
+      await opened.close();
     }
   };
   return {
-    pause: () => pause.pause(),
-    resume: () => pause.resume(),
-    stop: () => {
-      abort.abort();
-      pause.resume();
-    },
+    pause: () => opened.pause.pause(),
+    resume: () => opened.pause.resume(),
+    stop: () => opened.stop(),
     finished: run(),
   };
 }

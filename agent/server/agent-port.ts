@@ -1,7 +1,7 @@
 /**
- * What the host needs from the agent to run one instruction live. The one implementation wiring the
- * real loop, backends, desktop environment and trace writer is ./agent-adapter.ts; tests and Electron
- * get it through the host options, so the host never imports those modules itself.
+ * What the host needs from the agent to run one instruction live. The one implementation is
+ * ./agent-adapter.ts, which assembles each run with agent/run's openRun() like every other entry point;
+ * tests and Electron get it through the host options, so the host never imports those modules itself.
  */
 import type { RecordedAction } from '../protocol/actions.ts';
 import type { RunInfo, StepRecord } from '../trace/types.ts';

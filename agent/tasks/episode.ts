@@ -1,15 +1,14 @@
 /**
- * The agent side of one task, in the harness process: the desktop is driven through
- * DesktopEnvironment, whose input/capture driver is a separate process bound to the task's display
- * (nut-js only drives the display it was loaded with), so several episodes run side by side here.
- * The trace (run.json, traj.jsonl, steps.jsonl, step_*.png) goes into the task folder.
+ * The agent side of one task, in the harness process, assembled by openRun() like every other run
+ * (safety policy, redaction, stop chord; no takeover pause, since nobody is there to resume a task's
+ * private display). The desktop driver is a separate process bound to the task's display (nut-js only
+ * drives the display it was loaded with), so several episodes run side by side here. The trace
+ * (run.json, traj.jsonl, steps.jsonl, step_*.png) goes into the task folder.
  */
 import type { VlmBackend } from '../../models/types.ts';
 import { openBackend } from '../backends/open.ts';
-import { DesktopEnvironment } from '../env/desktop/environment.ts';
-import { defaultParts } from '../loop/default-parts.ts';
-import { runAgent, type RunOutcome } from '../loop/run-agent.ts';
-import { TraceWriter } from '../trace/writer.ts';
+import type { RunOutcome } from '../loop/run-agent.ts';
+import { openRun } from '../run/open-run.ts';
 import type { HistoryOptions } from '../prompts/types.ts';
 
 export interface EpisodeJob {
@@ -20,6 +19,8 @@ export interface EpisodeJob {
   history?: HistoryOptions;
   traceDir: string;
   display: string;
+  /** The task's log: told what protection could not be set up. */
+  log(line: string): void;
 }
 
 /**
@@ -62,33 +63,26 @@ export interface PreparedEpisode {
 
 /** Opens the model, starts the desktop driver and the trace; run() then starts the first step. */
 export async function prepareEpisode(job: EpisodeJob, backends: BackendCache): Promise<PreparedEpisode> {
-  const { backend, release } = await backends.acquire(job.taskId);
-  const environment = new DesktopEnvironment({ display: job.display });
-  let trace: TraceWriter | undefined;
-  const dispose = async () => {
-    await trace?.close();
-    await environment.dispose().catch(() => undefined);
-    await release();
-  };
-  try {
-    await environment.displays();
-    trace = await TraceWriter.create(job.traceDir, {
-      instruction: job.instruction,
-      model: job.model,
-      family: backend.info().family,
-      settings: { maxSteps: job.maxSteps, display: job.display, ...(job.history ? { history: job.history } : {}) },
-      taskId: job.taskId,
-    });
-  } catch (error) {
-    await dispose();
-    throw error;
-  }
-  const writer = trace;
+  const opened = await openRun({
+    instruction: job.instruction,
+    model: job.model,
+    taskId: job.taskId,
+    maxSteps: job.maxSteps,
+    ...(job.history ? { history: job.history } : {}),
+    out: job.traceDir,
+    display: job.display,
+    backend: await backends.acquire(job.taskId),
+    safety: { takeover: false },
+    onWarning: (message) => job.log(`warning: ${message}`),
+  });
   return {
     waitUntilQuiet: async (quietMs, maxMs, signal) =>
-      (await environment.settle(await environment.observe(), { quietMs, maxMs, ignoreCells: 8 }, signal)).settled,
-    run: (signal) =>
-      runAgent({ instruction: job.instruction, backend, environment, parts: defaultParts, maxSteps: job.maxSteps, history: job.history, trace: writer, signal }),
-    dispose,
+      (await opened.environment.settle(await opened.environment.observe(), { quietMs, maxMs, ignoreCells: 8 }, signal)).settled,
+    run: (signal) => {
+      signal.addEventListener('abort', () => opened.stop(), { once: true });
+      if (signal.aborted) opened.stop();
+      return opened.run();
+    },
+    dispose: () => opened.close(),
   };
 }

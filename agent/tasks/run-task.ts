@@ -81,7 +81,7 @@ export async function runTask(task: LoadedTask, options: TaskRunOptions): Promis
         const ctx: SetupContext = { env, values: { home: env.home, suiteDir: options.suiteDir, screenWidth: env.screen.width, screenHeight: env.screen.height } };
         log(`environment: display ${env.display.display}, home ${env.home}, DevTools port ${env.chromePort}`);
         const preparing = prepareEpisode(
-          { instruction: task.task.instruction, model: options.model, taskId: task.id, maxSteps: options.maxSteps, history: options.history, traceDir: taskDir, display: env.display.display },
+          { instruction: task.task.instruction, model: options.model, taskId: task.id, maxSteps: options.maxSteps, history: options.history, traceDir: taskDir, display: env.display.display, log },
           options.backends,
         );
         preparing.then(

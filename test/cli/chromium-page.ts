@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
 
 export const FORM_PAGE = `<!doctype html><html><body style="margin:0;font:24px sans-serif;background:#fff">
 <input id="name" style="position:absolute;left:40px;top:40px;width:300px;height:40px;font-size:24px">
@@ -61,4 +63,18 @@ export async function openFormWindow(env: NodeJS.ProcessEnv): Promise<FormWindow
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** An Xvfb display showing the form window, for the whole test file (started in beforeAll, ended in afterAll). */
+export function useFormDesktop(size = '800x600'): { readonly vd: VirtualDisplay; readonly form: FormWindow } {
+  const desktop = {} as { vd: VirtualDisplay; form: FormWindow };
+  beforeAll(async () => {
+    desktop.vd = await startVirtualDisplay({ size });
+    desktop.form = await openFormWindow(desktop.vd.env);
+  }, 120_000);
+  afterAll(async () => {
+    await desktop.form?.close();
+    await desktop.vd?.dispose();
+  });
+  return desktop;
 }

@@ -83,15 +83,23 @@ describe('deskpilot run + replay on a real app', () => {
 
     await form.reset();
     expect(await form.state()).toEqual({ name: '', count: '0' });
-    const replayed = await deskpilot(['replay', out(), '--execute', '--display', display.display]);
-    expect(replayed.stderr).toMatch(/step 3: replayed 0 action/);
+    const replayedOut = join(root, 'replayed');
+    const replayed = await deskpilot(['replay', out(), '--execute', '--display', display.display, '--out', replayedOut]);
+    expect(replayed.stderr).toMatch(/step 3: \(no action\)/);
     expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toMatch(new RegExp(`\\nsuccess\\ntrace: ${replayedOut}\\n$`));
     expect(await form.state()).toEqual({ name: 'hello', count: '1' });
+    // The replay is a run of its own: its trace holds what was performed again, each action reviewed.
+    const trace = await readTrace(replayedOut);
+    expect(trace.run).toMatchObject({ status: 'success', instruction: 'type hello and press Add', settings: { replay: { dir: out(), fromStep: 1, steps: 5 } } });
+    expect(trace.steps.map((s) => s.actions.map((a) => a.screen.kind))).toEqual([['click'], ['type'], [], ['click'], ['done']]);
+    expect(trace.steps.flatMap((s) => s.actions.filter((a) => a.screen.kind !== 'done').map((a) => a.safety?.decision))).toEqual(['allow', 'allow', 'allow']);
 
     // From step 4 only the Add click runs again.
-    const again = await deskpilot(['replay', out(), '--execute', '--from-step', '4', '--display', display.display]);
+    const again = await deskpilot(['replay', out(), '--execute', '--from-step', '4', '--display', display.display, '--out', join(root, 'again')]);
     expect(again.code).toBe(0);
     expect(await form.state()).toEqual({ name: 'hello', count: '2' });
+    expect((await readTrace(join(root, 'again'))).steps.map((s) => s.actions.map((a) => a.screen.kind))).toEqual([['click'], ['done']]);
   }, SLOW);
 
   it('exits 1 when the model gives up, 2 with a clear message for bad input', async () => {
@@ -108,6 +116,6 @@ describe('deskpilot run + replay on a real app', () => {
 
     const exists = await deskpilot(['run', 'x', '--model', `script:${fail}`, '--display', display.display, '--out', out()]);
     expect(exists.code).toBe(2);
-    expect(exists.stderr).toMatch(/--out: trace folder .* is not empty/);
+    expect(exists.stderr).toMatch(/trace folder .* is not empty .*; choose a new --out folder/);
   }, SLOW);
 });

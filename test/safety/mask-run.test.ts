@@ -2,20 +2,19 @@
  * Masking end to end: a real run on Xvfb with --mask-region's hook; the region is black in the image the
  * model receives and in the screenshot saved in the trace, and the rest of the screen is not.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
 import { DesktopEnvironment } from '../../agent/env/desktop/environment.ts';
 import { decodePng } from '../../agent/image/png.ts';
 import { defaultParts } from '../../agent/loop/default-parts.ts';
 import { runAgent } from '../../agent/loop/run-agent.ts';
-import { setupSafety } from '../../agent/safety/setup.ts';
+import { setupSafety } from '../../agent/run/safety-hooks.ts';
 import { TraceWriter } from '../../agent/trace/writer.ts';
 import type { RgbImage } from '../../models/image.ts';
 import type { ChatRequest, GenerationEvent, VlmBackend } from '../../models/types.ts';
-import { openFormWindow, type FormWindow } from '../cli/chromium-page.ts';
+import { useFormDesktop } from '../cli/chromium-page.ts';
 
 /** A stand-in model (not a VLM) that keeps the images it is shown and ends the task at once. */
 class ImageKeeper implements VlmBackend {
@@ -32,22 +31,13 @@ class ImageKeeper implements VlmBackend {
 
 const pixel = (img: RgbImage, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
 
-let vd: VirtualDisplay;
-let form: FormWindow;
-beforeAll(async () => {
-  vd = await startVirtualDisplay({ size: '800x600' });
-  form = await openFormWindow(vd.env);
-}, 120_000);
-afterAll(async () => {
-  await form?.close();
-  await vd?.dispose();
-});
+const desktop = useFormDesktop();
 
 describe('masking a screen region', () => {
   it('is black for the model and in the saved screenshot, and only there', async () => {
     const region = { x: 20, y: 20, width: 360, height: 100 }; // covers the form's text input
-    const safety = await setupSafety({ mask: { regions: [region] }, display: vd.display });
-    const environment = new DesktopEnvironment({ display: vd.display });
+    const safety = await setupSafety({ mask: { regions: [region] } }, { display: desktop.vd.display, onEmergencyStop: () => undefined, onWarning: () => undefined });
+    const environment = new DesktopEnvironment({ display: desktop.vd.display });
     const model = new ImageKeeper();
     const out = join(mkdtempSync(join(tmpdir(), 'mask-run-')), 'trace');
     const trace = await TraceWriter.create(out, { instruction: 'look', model: 'image-keeper', family: 'pyautogui', settings: { maxSteps: 1 } });

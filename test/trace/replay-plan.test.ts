@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DisplayInfo } from '../../agent/env/types.ts';
 import { osworldActionString } from '../../agent/trace/osworld-action.ts';
-import { remapAction, replayPlan } from '../../agent/trace/replay-plan.ts';
+import { CoordinateMapper } from '../../agent/coords/mapper.ts';
+import { replayPlan } from '../../agent/trace/replay-plan.ts';
 import type { RecordedAction } from '../../agent/protocol/actions.ts';
 import { stepRecord } from './fixtures/records.ts';
 
@@ -23,15 +24,19 @@ describe('replay plan', () => {
       stepRecord(2, 'b.png', { actions: [failed] }),
       stepRecord(3, 'c.png', { actions: [ran, done] }),
     ];
-    expect(replayPlan(steps).map((p) => [p.step, p.actions.length, p.skipped])).toEqual([[1, 1, 1], [2, 0, 1], [3, 1, 1]]);
-    expect(replayPlan(steps, 3).map((p) => p.step)).toEqual([3]);
+    expect(replayPlan(steps).map((p) => [p.record.step, p.actions.length, p.skipped])).toEqual([[1, 1, 1], [2, 0, 1], [3, 1, 1]]);
+    expect(replayPlan(steps, 3).map((p) => p.record.step)).toEqual([3]);
+    expect(replayPlan(steps, 1, 3).map((p) => p.record.step)).toEqual([1, 2]);
   });
 
-  it('moves points to the same place on a display of another size or origin', () => {
-    const moved = remapAction({ kind: 'drag', from: { x: 100, y: 50 }, to: { x: 700, y: 550 }, button: 'left' }, display(0, 800, 600), display(1920, 1600, 1200));
-    expect(moved).toEqual({ kind: 'drag', from: { x: 2120, y: 100 }, to: { x: 3320, y: 1100 }, button: 'left' });
-    const same = { kind: 'click', at: { x: 5, y: 6 }, button: 'left', clicks: 2 } as const;
-    expect(remapAction(same, display(0, 800, 600), display(0, 800, 600))).toEqual(same);
+  it('puts points at the same place on a display of another size or origin', () => {
+    const recorded = (display: DisplayInfo, screen: RecordedAction['screen']) =>
+      replayPlan([stepRecord(1, 'a.png', { observation: { display, captureWidth: display.width, captureHeight: display.height, modelWidth: 10, modelHeight: 10 }, actions: [{ model: { kind: 'wait', seconds: 0 }, capture: screen, screen, execution: { ok: true, durationMs: 1 } }] })])[0]!.actions[0]!;
+    const on = (to: DisplayInfo) => new CoordinateMapper({ display: to, capture: { width: to.width, height: to.height } });
+    const drag = recorded(display(0, 800, 600), { kind: 'drag', from: { x: 100, y: 50 }, to: { x: 700, y: 550 }, button: 'left' });
+    expect(on(display(1920, 1600, 1200)).mapAction(drag).screen).toEqual({ kind: 'drag', from: { x: 2120, y: 100 }, to: { x: 3320, y: 1100 }, button: 'left' });
+    const click = recorded(display(1920, 1600, 1200), { kind: 'click', at: { x: 1925, y: 6 }, button: 'left', clicks: 2 });
+    expect(on(display(1920, 1600, 1200)).mapAction(click).screen).toEqual({ kind: 'click', at: { x: 1925, y: 6 }, button: 'left', clicks: 2 });
   });
 });
 

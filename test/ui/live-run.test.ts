@@ -108,7 +108,7 @@ describe('live run from the UI', () => {
     expect(await page.getByTestId('timeline-row').count()).toBeLessThan(20);
   });
 
-  it('re-runs a recorded run from step N: the screen actions of the earlier steps are performed again first', async () => {
+  it('re-runs a recorded run from step N: the screen actions of the earlier steps are performed again first, into the new trace', async () => {
     const file = await script('rerun.json', ['```python\npyautogui.click(300, 200)\n```', 'DONE'], 200);
     const firstId = await startFromUi('Click the middle', `script:${file}`);
     await expect.poll(() => page.getByTestId('status').first().textContent(), { timeout: 30_000 }).toBe('success');
@@ -123,8 +123,10 @@ describe('live run from the UI', () => {
     await expect.poll(() => page.getByTestId('status').first().textContent(), { timeout: 30_000 }).toBe('success');
     const secondId = decodeURIComponent(page.url().split('#/live/')[1]);
     const trace = await readTrace(join(dir, 'runs', secondId));
-    expect(trace.run.settings).toMatchObject({ fromStep: 2, rerunOf: join(dir, 'runs', firstId) });
-    expect(trace.steps.map((s) => s.actions[0]?.screen.kind)).toEqual(['done']);
+    expect(trace.run.settings).toMatchObject({ replay: { dir: join(dir, 'runs', firstId), fromStep: 1, steps: 1 } });
+    // The replayed step is in the new trace, reviewed like the model's own actions.
+    expect(trace.steps.map((s) => s.actions[0]?.screen.kind)).toEqual(['click', 'done']);
+    expect(trace.steps[0].actions[0].safety).toEqual({ decision: 'allow' });
     expect(execFileSync('xdotool', ['getmouselocation'], { env: display.env, encoding: 'utf8' })).toMatch(/^x:300 y:200 /);
   });
 });

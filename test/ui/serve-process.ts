@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import type WebSocket from 'ws';
+import WebSocket from 'ws';
 
 const CLI = fileURLToPath(new URL('../../bin/deskpilot.js', import.meta.url));
 export const SCREENS_DIR = fileURLToPath(new URL('../../artifacts/screens', import.meta.url));
@@ -67,7 +67,7 @@ export async function launchChromium(env?: NodeJS.ProcessEnv): Promise<Browser> 
   });
 }
 
-/** Sends one protocol command on an open socket and resolves with its reply. */
+/** Sends one command over the UI protocol and resolves with its reply. */
 export function ask(socket: WebSocket, command: unknown): Promise<{ ok: boolean; result?: unknown; error?: string }> {
   return new Promise((resolve) => {
     const id = Math.floor(Math.random() * 1e9);
@@ -80,5 +80,14 @@ export function ask(socket: WebSocket, command: unknown): Promise<{ ok: boolean;
     };
     socket.on('message', onMessage);
     socket.send(JSON.stringify({ id, command }));
+  });
+}
+
+/** A UI client's WebSocket, open, with the token and our origin. */
+export function connect(serve: ServeProcess): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${serve.port}/ws?token=${serve.token}`, { headers: { Origin: serve.origin } });
+    socket.once('open', () => resolve(socket));
+    socket.once('error', reject);
   });
 }

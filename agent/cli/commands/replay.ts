@@ -1,21 +1,25 @@
 /**
- * deskpilot replay <trace-dir> [--execute] [--from-step N] [--display :N] [--monitor ID]
+ * deskpilot replay <trace-dir> [--execute] [--from-step N] [--display :N] [--monitor ID] [--out DIR] ...
  * Prints the recorded steps; with --execute performs the recorded screen actions again on the current
- * display, waiting for the screen to settle after each step. Exit 1 if an action fails, 2 on bad input.
+ * display as a new run: each action goes through the safety policy (and confirmation), the stop chord
+ * and takeover pause work, and the replayed steps are written to a new trace. Exit 0 when every step
+ * was performed again, 1 when one was denied, failed or the run was stopped, 2 on bad input.
  */
-import { DesktopEnvironment } from '../../env/desktop/environment.ts';
-import type { DisplayInfo } from '../../env/types.ts';
-import { describeAction } from '../../protocol/describe.ts';
+import { join } from 'node:path';
 import { formatStatus, formatStep, terminalSafe } from '../../loop/progress.ts';
+import type { SafetyOptions } from '../../run/safety-hooks.ts';
 import { readTrace, TraceFormatError, type LoadedTrace } from '../../trace/reader.ts';
-import { remapAction, replayPlan } from '../../trace/replay-plan.ts';
+import { newRunId } from '../../trace/run-id.ts';
+import { runInTerminal, SAFETY_FLAGS, SAFETY_USAGE, safetyFromFlags } from '../terminal-run.ts';
 import { parseCommandLine, UsageError } from '../usage.ts';
 
 const USAGE = `usage: deskpilot replay <trace-dir> [options]
   --execute         perform the recorded actions again on the current display
   --from-step N     start at step N (default 1)
   --display :N      X display to act on with --execute (default: $DISPLAY)
-  --monitor ID      monitor to act on (default: the one recorded, else the primary)`;
+  --monitor ID      monitor to act on (default: the one recorded, else the primary)
+  --out DIR         with --execute: the new run's trace folder (default: runs/<run-id>)
+${SAFETY_USAGE}`;
 
 interface ReplayArgs {
   dir: string;
@@ -23,6 +27,8 @@ interface ReplayArgs {
   fromStep: number;
   display?: string;
   monitor?: string;
+  out?: string;
+  safety: SafetyOptions;
 }
 
 function parseReplayArgs(argv: string[]): ReplayArgs | 'help' {
@@ -35,6 +41,8 @@ function parseReplayArgs(argv: string[]): ReplayArgs | 'help' {
       'from-step': { type: 'string' },
       display: { type: 'string' },
       monitor: { type: 'string' },
+      out: { type: 'string' },
+      ...SAFETY_FLAGS,
       help: { type: 'boolean', short: 'h', default: false },
     },
     },
@@ -50,8 +58,10 @@ function parseReplayArgs(argv: string[]): ReplayArgs | 'help' {
     dir: positionals[0]!,
     execute: values.execute ?? false,
     fromStep,
+    safety: safetyFromFlags(values),
     ...(display !== undefined ? { display } : {}),
     ...(values.monitor !== undefined ? { monitor: values.monitor } : {}),
+    ...(values.out !== undefined ? { out: values.out } : {}),
   };
 }
 
@@ -61,42 +71,20 @@ function printTrace(trace: LoadedTrace, fromStep: number): void {
   for (const step of trace.steps) if (step.step >= fromStep) process.stdout.write(formatStep(step) + '\n');
 }
 
-function targetDisplay(displays: DisplayInfo[], recorded: DisplayInfo, monitor?: string): DisplayInfo {
-  const found = monitor !== undefined ? displays.find((d) => d.id === monitor) : (displays.find((d) => d.id === recorded.id) ?? displays.find((d) => d.primary) ?? displays[0]);
-  if (!found) throw new UsageError(`--monitor ${monitor} does not exist; monitors are ${displays.map((d) => d.id).join(', ')}`);
-  return found;
-}
-
-async function execute(trace: LoadedTrace, args: ReplayArgs): Promise<number> {
+/** Performs the recorded steps again as a new run, under the same safety as a live one. */
+function execute(trace: LoadedTrace, args: ReplayArgs): Promise<number> {
   if (process.platform === 'linux' && !args.display) throw new UsageError('--execute needs an X display: pass --display :N or set DISPLAY');
-  const environment = new DesktopEnvironment(args.display !== undefined ? { display: args.display } : {});
-  let failures = 0;
-  try {
-    let displays: DisplayInfo[];
-    try {
-      displays = await environment.displays();
-    } catch (error) {
-      throw new UsageError(`cannot use display ${args.display}: ${(error as Error).message}`);
-    }
-    for (const planned of replayPlan(trace.steps, args.fromStep)) {
-      const to = targetDisplay(displays, planned.display, args.monitor);
-      const before = await environment.observe(to.id);
-      for (const action of planned.actions) {
-        const moved = remapAction(action, planned.display, to);
-        const result = await environment.execute(moved);
-        if (!result.ok) {
-          failures += 1;
-          process.stderr.write(`step ${planned.step}: ${describeAction(moved)} failed: ${result.error}\n`);
-        }
-      }
-      if (planned.actions.length > 0) await environment.settle(before);
-      const skipped = planned.skipped ? `, ${planned.skipped} not replayed (not executed originally or final)` : '';
-      process.stderr.write(`step ${planned.step}: replayed ${planned.actions.length} action(s)${skipped}\n`);
-    }
-  } finally {
-    await environment.dispose();
-  }
-  return failures === 0 ? 0 : 1;
+  const id = newRunId();
+  return runInTerminal({
+    id,
+    out: args.out ?? join('runs', id),
+    instruction: trace.run.instruction,
+    maxSteps: 1,
+    replay: { dir: args.dir, fromStep: args.fromStep },
+    safety: args.safety,
+    ...(args.display !== undefined ? { display: args.display } : {}),
+    ...(args.monitor !== undefined ? { monitor: args.monitor } : {}),
+  });
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -13,6 +13,8 @@ export interface VirtualDisplayOptions {
   extraScreens?: string[];
   /** Start openbox so windows get focus and decorations like on a real desktop. */
   windowManager?: boolean;
+  /** An .Xauthority file: the server admits only clients that show one of its cookies (Xvfb -auth). */
+  authFile?: string;
 }
 
 export interface VirtualDisplay {
@@ -78,6 +80,7 @@ export async function startVirtualDisplay(options: VirtualDisplayOptions = {}): 
     if (!isFree(n)) continue;
     const args = [`:${n}`, '-nolisten', 'tcp', '-noreset'];
     screens.forEach((s, i) => args.push('-screen', String(i), `${s}x24`));
+    if (options.authFile !== undefined) args.push('-auth', options.authFile);
     const xvfb = spawnTied('Xvfb', args);
     try {
       await waitForSocket(n, xvfb, 10_000);
@@ -86,7 +89,7 @@ export async function startVirtualDisplay(options: VirtualDisplayOptions = {}): 
       continue;
     }
     const display = `:${n}`;
-    const env = { ...process.env, DISPLAY: display };
+    const env = { ...process.env, DISPLAY: display, ...(options.authFile !== undefined ? { XAUTHORITY: options.authFile } : {}) };
     let wm: ChildProcess | undefined;
     if (options.windowManager ?? true) {
       wm = spawnTied('openbox', ['--sm-disable'], { env });
