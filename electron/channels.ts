@@ -6,7 +6,7 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { AgentEvent } from '../agent/protocol/messages.ts';
 import { IPC_CHANNELS } from './channel-names.ts';
-import type { DispatchResult } from '../agent/server/host.ts';
+import type { DispatchResult } from '../agent/server/agent-host.ts';
 
 /** renderer -> main (invoke). Arguments arrive untrusted; the host's dispatcher validates them. */
 export interface InvokeChannels {

@@ -1,7 +1,7 @@
 /** The protocol over IPC: one invoke channel for commands, one event channel to every app window. */
 import type { BrowserWindow, IpcMain } from 'electron';
 import { IPC_CHANNELS } from './channel-names.ts';
-import type { AgentHost } from '../agent/server/host.ts';
+import type { AgentHost } from '../agent/server/agent-host.ts';
 import { handle, send } from './channels.ts';
 import { isTrustedSender } from './security.ts';
 

@@ -4,7 +4,7 @@
  */
 import { app, BrowserWindow, globalShortcut, ipcMain, protocol, session, type App, type GlobalShortcut } from 'electron';
 import { mkdirSync } from 'node:fs';
-import { AgentHost } from '../agent/server/host.ts';
+import { AgentHost } from '../agent/server/agent-host.ts';
 import { createAgentAdapter } from '../agent/server/agent-adapter.ts';
 import { appFileUrl, appReportUrl, registerAppScheme, setupAppProtocol } from './app-protocol.ts';
 import { setupIpc } from './ipc.ts';

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import type { VlmBackend } from '../../models/types.ts';
 import { BackendInputError, BackendUnavailableError } from './errors.ts';
 import { openReplayBackend } from './replay.ts';
-import { openScriptBackend } from './script.ts';
+import { openScriptBackend } from './script-file.ts';
 import { parseModelSpec } from './spec.ts';
 
 export interface OpenBackendOptions {

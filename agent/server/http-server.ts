@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_MESSAGE_BYTES, RequestSchema, TOKEN_PARAM, type ServerMessage } from '../protocol/messages.ts';
-import type { AgentHost } from './host.ts';
+import type { AgentHost } from './agent-host.ts';
 import { checkRequest } from './guard.ts';
 import { CONTENT_TYPES, contentType, exportReport, runImagePath } from './run-files.ts';
 import { inside } from './run-folders.ts';

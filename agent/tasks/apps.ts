@@ -8,7 +8,7 @@
 import { codeToActions, screenUnit } from '../actions/parsers/code.ts';
 import { PYAUTOGUI_CALLS } from '../actions/pyautogui-actions.ts';
 import type { ModelAction } from '../protocol/actions.ts';
-import { gsettingsSchemaInstalled, whichSync } from './host.ts';
+import { gsettingsSchemaInstalled, whichSync } from './host-programs.ts';
 import { shlexSplit } from './shlex.ts';
 
 export type AppId = 'chromium' | 'mousepad' | 'xterm';

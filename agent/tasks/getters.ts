@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { pageTargets } from './chrome-pages.ts';
 import { fetchToFile } from './download.ts';
-import type { TaskEnv } from './env.ts';
+import type { TaskEnv } from './task-environment.ts';
 import { hostPath, type PlaceholderValues } from './placeholders.ts';
 import { resolveCommand } from './apps.ts';
 import { relativeTimeRules } from './relative-time.ts';

@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSyn
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitForChromePages } from './chrome-pages.ts';
-import { TaskEnv } from './env.ts';
+import { TaskEnv } from './task-environment.ts';
 import { evaluate } from './evaluate.ts';
 import type { LoadedTask } from './load.ts';
 import { prepareEpisode, type BackendCache, type PreparedEpisode } from './episode.ts';

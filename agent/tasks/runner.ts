@@ -9,7 +9,7 @@ import { loadSuite, selectTasks, type LoadedTask } from './load.ts';
 import { Progress } from './progress.ts';
 import { runTask } from './run-task.ts';
 import { readScore, summarize, type Summary, type TaskOutcome } from './summary.ts';
-import { supportVerdict } from './support.ts';
+import { supportVerdict } from './can-run.ts';
 import type { HistoryOptions } from '../prompts/types.ts';
 
 export interface BenchOptions {

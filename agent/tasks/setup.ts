@@ -11,7 +11,7 @@ import { OPEN_WITH, chromiumArgs, resolveCommand, type ResolvedCommand } from '.
 import { connectChromium } from './chrome-pages.ts';
 import { fetchToFile } from './download.ts';
 import { compareUrls } from './metrics/urls.ts';
-import type { TaskEnv } from './env.ts';
+import type { TaskEnv } from './task-environment.ts';
 import { hostPath, substituteDeep, type PlaceholderValues } from './placeholders.ts';
 import type { Step } from './schema.ts';
 import { runSetupActions } from './xdo.ts';

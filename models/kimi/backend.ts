@@ -7,7 +7,7 @@
 import type { BackendInfo, ChatRequest, GenerationEvent, SamplingOptions, VlmBackend } from '../types.ts';
 import { imageGeometry } from './image-processor.ts';
 import type { EngineOptions } from './runtime/types.ts';
-import { WorkerHost } from './runtime/host.ts';
+import { WorkerHost } from './runtime/worker-host.ts';
 
 export const KIMI_SPEC_PREFIX = 'kimi-vl:';
 

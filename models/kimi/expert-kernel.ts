@@ -40,7 +40,7 @@ export function expertKernelFor(m: KimiManifest): ExpertKernel {
 /**
  * Runs `create` (which builds the onnxruntime session) with the environment variable set for
  * `kernel`, then restores it. It must be the real process environment: in a worker_thread that
- * means a Worker started with env: SHARE_ENV (runtime/host.ts does). Two sessions created at the
+ * means a Worker started with env: SHARE_ENV (runtime/worker-host.ts does). Two sessions created at the
  * same moment in one process could see each other's value; the app opens one model at a time.
  */
 export async function withExpertKernel<T>(kernel: ExpertKernel, create: () => Promise<T>): Promise<T> {

@@ -128,7 +128,7 @@ if (process.env[CHILD]) {
 const REAL_WIDTHS = { synthetic: 2, visionLayers: 2 };
 
 async function smokePackages(): Promise<Record<Config['graph'], string>> {
-  const { makeTinyPackage } = await import('../kimi/runtime-fixture.ts');
+  const { makeTinyPackage } = await import('../support/kimi-package.ts');
   // Four 1920x1080 screenshots need more than the tiny checkpoint's usual 4096 positions.
   const tiny = { vocabSize: 163840, withTokenizer: true, seed: 3, textOverrides: { max_position_embeddings: 16384 } };
   print('AGENT_STEP_SMOKE: the tiny test package; its times say nothing about speed');

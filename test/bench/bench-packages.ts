@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { convertKimiVl, type ConvertOptions } from '../../models/kimi/convert.ts';
 import { writeSyntheticCheckpoint } from '../kimi/fixtures/synthetic-checkpoint.ts';
 import { copyTokenizer, writeTinyCheckpoint, type TinyOptions } from '../kimi/fixtures/tiny-checkpoint.ts';
-import { sourcesStamp } from '../kimi/runtime-fixture.ts';
+import { sourcesStamp } from '../support/kimi-package.ts';
 
 /** The real Kimi-VL config with this many decoder layers (dense first, then MoE) and vision blocks. */
 export interface RealWidths {

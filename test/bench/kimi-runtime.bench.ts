@@ -120,7 +120,7 @@ export default async function (): Promise<void> {
   const overheadReal = await wholeModel();
 
   // 1 on the tiny package: the same loop around a ~2 ms step.
-  const { makeTinyPackage } = await import('../kimi/runtime-fixture.ts');
+  const { makeTinyPackage } = await import('../support/kimi-package.ts');
   const tiny = await makeTinyPackage();
   const tinyLoop = await loopOverhead(tiny.pkg, 64);
   print(

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
 import { readTrace } from '../../agent/trace/reader.ts';
-import { openFormWindow, type FormWindow } from './chromium-page.ts';
+import { openFormWindow, type FormWindow } from '../support/chromium-page.ts';
 import { deskpilot } from './cli.ts';
 
 let display: VirtualDisplay;

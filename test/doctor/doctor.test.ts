@@ -97,7 +97,7 @@ describe('deskpilot doctor', () => {
   });
 
   it('reports where each graph of a local package runs, node by node', async () => {
-    const { makeTinyPackage } = await import('../kimi/runtime-fixture.ts');
+    const { makeTinyPackage } = await import('../support/kimi-package.ts');
     const tiny = await makeTinyPackage();
     const { results } = await doctor('--no-desktop', '--model', `kimi-vl:${tiny.pkg}`, '--provider', 'cpu');
     const placed = results.filter((r) => r.name.startsWith('placement '));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRgbImage } from '../../models/image.ts';
 import { collectGeneration, type GenerationEvent, type VlmBackend } from '../../models/types.ts';
 import { openKimiBackend, packageDirFromSpec } from '../../models/kimi/backend.ts';
-import { makeTinyPackage, type TinyPackage } from './runtime-fixture.ts';
+import { makeTinyPackage, type TinyPackage } from '../support/kimi-package.ts';
 
 let tiny: TinyPackage;
 let backend: VlmBackend;
@@ -42,7 +42,7 @@ describe('kimi-vl backend (worker thread)', () => {
 
   it('the main event loop keeps ticking while the model generates (paired with an in-thread control)', async () => {
     // A long prompt makes one prefill run long enough to see: in-thread, no timer fires during it.
-    const long = { messages: [{ role: 'user' as const, content: 'the quick brown fox jumps over the lazy dog '.repeat(150) }], sampling: { maxNewTokens: 8 } };
+    const long = { messages: [{ role: 'user' as const, content: 'the quick brown fox jumps over the lazy dog '.repeat(300) }], sampling: { maxNewTokens: 8 } };
     const watch = async (work: () => Promise<unknown>) => {
       let last = performance.now();
       let maxGap = 0;

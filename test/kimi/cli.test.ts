@@ -15,7 +15,7 @@ import { readRgbImage } from '../../models/kimi/runtime/image-file.ts';
 import { KimiEngine } from '../../models/kimi/runtime/engine.ts';
 import { argmax } from '../../models/kimi/runtime/sampling.ts';
 import { DecoderReference } from './reference/decoder-ref.ts';
-import { makeTinyPackage, type TinyPackage } from './runtime-fixture.ts';
+import { makeTinyPackage, type TinyPackage } from '../support/kimi-package.ts';
 
 // Each spawn loads tsx and onnxruntime; the reference checks rerun the sequence in float64.
 const HEAVY = 300_000;

@@ -9,7 +9,7 @@ import { KimiEngine } from '../../models/kimi/runtime/engine.ts';
 import { generateTokens } from '../../models/kimi/runtime/generate.ts';
 import { THINK_CLOSE, THINK_OPEN } from '../../models/thinking.ts';
 import { DecoderReference } from './reference/decoder-ref.ts';
-import { makeTinyPackage, type TinyPackage } from './runtime-fixture.ts';
+import { makeTinyPackage, type TinyPackage } from '../support/kimi-package.ts';
 
 // The float64 reference reruns the whole sequence per token: slow on a busy 2-core machine.
 const HEAVY = 300_000;

@@ -10,7 +10,7 @@ import { createRgbImage, type RgbImage } from '../../models/image.ts';
 import { collectGeneration, type ChatMessage, type ChatRequest } from '../../models/types.ts';
 import { KimiEngine } from '../../models/kimi/runtime/engine.ts';
 import { KvSequence, prefillRuns, type ImageSpan } from '../../models/kimi/runtime/kv-prefix.ts';
-import { makeTinyPackage } from './runtime-fixture.ts';
+import { makeTinyPackage } from '../support/kimi-package.ts';
 
 const RUN = 8;
 let engine: KimiEngine;

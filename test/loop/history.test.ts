@@ -21,7 +21,7 @@ import { openKimiBackend } from '../../models/kimi/backend.ts';
 import { imageGeometry } from '../../models/kimi/image-processor.ts';
 import type { RgbImage } from '../../models/image.ts';
 import type { ContentPart } from '../../models/types.ts';
-import { makeTinyPackage } from '../kimi/runtime-fixture.ts';
+import { makeTinyPackage } from '../support/kimi-package.ts';
 
 let display: VirtualDisplay;
 let environment: DesktopEnvironment;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import OpenAI from 'openai';
-import { makeTinyPackage } from '../kimi/runtime-fixture.ts';
+import { makeTinyPackage } from '../support/kimi-package.ts';
 import { openKimiBackend } from '../../models/kimi/backend.ts';
 import { openOpenAiBackend, pngDataUrl } from '../../models/openai/backend.ts';
 import { collectGeneration, type ChatRequest, type VlmBackend } from '../../models/types.ts';

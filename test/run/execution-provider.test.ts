@@ -11,7 +11,7 @@ import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/deskto
 import { openRun, RunInputError } from '../../agent/run/open-run.ts';
 import { createAgentAdapter } from '../../agent/server/agent-adapter.ts';
 import { parseExecutionProvider } from '../../models/kimi/runtime/providers.ts';
-import { makeTinyPackage, type TinyPackage } from '../kimi/runtime-fixture.ts';
+import { makeTinyPackage, type TinyPackage } from '../support/kimi-package.ts';
 
 let vd: VirtualDisplay;
 let tiny: TinyPackage;

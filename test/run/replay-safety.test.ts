@@ -16,7 +16,7 @@ import type WebSocket from 'ws';
 import type { ScreenAction } from '../../agent/protocol/actions.ts';
 import { readTrace } from '../../agent/trace/reader.ts';
 import { TraceWriter } from '../../agent/trace/writer.ts';
-import { useFormDesktop } from '../cli/chromium-page.ts';
+import { useFormDesktop } from '../support/chromium-page.ts';
 import { deskpilot } from '../cli/cli.ts';
 import { patternImage, stepRecord } from '../trace/fixtures/records.ts';
 import { ask, connect, startServe, type ServeProcess } from '../ui/serve-process.ts';

@@ -14,7 +14,7 @@ import { setupSafety } from '../../agent/run/safety-hooks.ts';
 import { TraceWriter } from '../../agent/trace/writer.ts';
 import type { RgbImage } from '../../models/image.ts';
 import type { ChatRequest, GenerationEvent, VlmBackend } from '../../models/types.ts';
-import { useFormDesktop } from '../cli/chromium-page.ts';
+import { useFormDesktop } from '../support/chromium-page.ts';
 
 /** A stand-in model (not a VLM) that keeps the images it is shown and ends the task at once. */
 class ImageKeeper implements VlmBackend {

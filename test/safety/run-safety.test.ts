@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
-import { openFormWindow, type FormWindow } from '../cli/chromium-page.ts';
+import { openFormWindow, type FormWindow } from '../support/chromium-page.ts';
 import { deskpilot } from '../cli/cli.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/deskpilot.js', import.meta.url));

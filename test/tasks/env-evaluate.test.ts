@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskEnv } from '../../agent/tasks/env.ts';
+import { TaskEnv } from '../../agent/tasks/task-environment.ts';
 import { evaluate } from '../../agent/tasks/evaluate.ts';
 import { runSteps, type SetupContext } from '../../agent/tasks/setup.ts';
 import type { Evaluator, Step } from '../../agent/tasks/schema.ts';

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { OSWORLD_EXAMPLES_DIR } from '../support/shared-data.ts';
 import { loadSuite, selectTasks } from '../../agent/tasks/load.ts';
-import { supportVerdict } from '../../agent/tasks/support.ts';
+import { supportVerdict } from '../../agent/tasks/can-run.ts';
 import { validateSuite } from '../../agent/cli/commands/tasks.ts';
 
 const run = promisify(execFile);

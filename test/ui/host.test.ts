@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentEvent, BenchP } from '../../agent/protocol/messages.ts';
 import type { AgentPort } from '../../agent/server/agent-port.ts';
 import type { BenchJob, BenchLauncher } from '../../agent/server/bench-launcher.ts';
-import { AgentHost } from '../../agent/server/host.ts';
+import { AgentHost } from '../../agent/server/agent-host.ts';
 import { writeFixtureRun } from './fixtures.ts';
 
 let root: string;

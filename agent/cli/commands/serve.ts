@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAgentAdapter } from '../../server/agent-adapter.ts';
-import { AgentHost } from '../../server/host.ts';
+import { AgentHost } from '../../server/agent-host.ts';
 import { runFileUrl, runReportUrl, startServeServer } from '../../server/http-server.ts';
 import { escapeHtml } from '../../server/report.ts';
 import { ensureUiBuilt, UI_DIST } from '../../server/ui-build.ts';

@@ -4,7 +4,7 @@
  * never stop the others. Exit code 0 when every file loaded, 1 when some were malformed.
  */
 import { loadSuite } from '../../tasks/load.ts';
-import { supportVerdict } from '../../tasks/support.ts';
+import { supportVerdict } from '../../tasks/can-run.ts';
 import { UsageError } from '../usage.ts';
 
 const USAGE = 'usage: deskpilot tasks validate <index.json | folder> [--json]';

@@ -3,7 +3,7 @@
  * generate(request) streaming GenerationEvents. Pipeline per request: render the package's chat
  * template -> tokenize -> preprocess images and run the vision graph -> expand each image placeholder
  * to its token count and put the image features at those rows -> prefill -> KV-cached decode (loop in
- * generate.ts). Everything here blocks its thread; run it through host.ts.
+ * generate.ts). Everything here blocks its thread; run it through worker-host.ts.
  */
 import type { ChatRequest, GenerationEvent } from '../../types.ts';
 import type { EngineInfo, EngineOptions } from './types.ts';

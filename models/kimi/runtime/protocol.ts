@@ -1,4 +1,4 @@
-/** Messages between the main thread (host.ts) and the inference worker (worker.ts). */
+/** Messages between the main thread (worker-host.ts) and the inference worker (worker.ts). */
 import type { ChatRequest, GenerationEvent } from '../../types.ts';
 import type { EngineInfo, EngineOptions } from './types.ts';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convertKimiVl } from '../../models/kimi/convert.ts';
-import { writeTinyCheckpoint, type TinyOptions } from './fixtures/tiny-checkpoint.ts';
+import { writeTinyCheckpoint, type TinyOptions } from '../kimi/fixtures/tiny-checkpoint.ts';
 
 export interface TinyPackage {
   checkpoint: string;
@@ -22,7 +22,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** A digest of the converter's and runtime's sources: packages built from other sources are stale. */
 export function sourcesStamp(): string {
-  const dirs = [join(here, '../../models/kimi'), join(here, '../../models/onnx'), join(here, 'fixtures')];
+  const dirs = [join(here, '../../models/kimi'), join(here, '../../models/onnx'), join(here, '../kimi/fixtures')];
   return dirs
     .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.ts')).map((f) => join(d, f)))
     .map((f) => `${f}:${createHash('sha256').update(readFileSync(f)).digest('hex')}`)
