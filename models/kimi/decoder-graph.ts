@@ -178,26 +178,29 @@ export function buildDecoderGraph(
     if (attention === 'absorbed') {
       // Cache rows [normed c | k_pe]; W_UK and W_UV are cut from kv_b_proj on the host.
       const { wUk, wUvT } = absorbedKvB(src, `${p}.self_attn.kv_b_proj.weight`, nh, dn, dv, kvr);
+      const newKv = b.op('Concat', [cNorm, kRope], { axis: 1 });
+      newKvs.push(b.op('Unsqueeze', [newKv, b.int64([0])]));
       const mla: MlaValues = {
         qNope: b.op('Transpose', [qNope], { perm: [1, 0, 2] }), // [nh, T, dn]
         qRope: b.op('Transpose', [qRope], { perm: [1, 0, 2] }), // [nh, T, dr]
         wUk: w.values(`${p}.self_attn.w_uk`, [nh, dn, kvr], wUk),
         wUvT: w.values(`${p}.self_attn.w_uv_t`, [nh, kvr, dv], wUvT),
-        all: '',
+        all: b.op('Concat', [pasts[l], newKv], { axis: 0 }),
         mask,
         scale,
       };
-      // W_UK^T for the expanded form; a transpose of a constant, folded when the session loads.
-      const wUkT = b.op('Transpose', [mla.wUk], { perm: [0, 2, 1] });
-      const newKv = b.op('Concat', [cNorm, kRope], { axis: 1 });
-      newKvs.push(b.op('Unsqueeze', [newKv, b.int64([0])]));
-      mla.all = b.op('Concat', [pasts[l], newKv], { axis: 0 });
-      const branch = (form: 'absorbed' | 'expanded'): GraphProto => {
-        const g = b.subgraph(`attention_${l}_${form}`);
-        g.output(form === 'absorbed' ? absorbedAttention(g, mla, kvr, nh * dv) : expandedAttention(g, { ...mla, wUk: wUkT }, kvr, nh, nh * dv), 'float32');
-        return g.graph();
-      };
-      heads = expandFrom === Infinity ? absorbedAttention(b, mla, kvr, nh * dv) : b.op('If', [expand], { then_branch: branch('expanded'), else_branch: branch('absorbed') });
+      if (expandFrom === Infinity) {
+        heads = absorbedAttention(b, mla, kvr, nh * dv);
+      } else {
+        // W_UK^T for the expanded form; a transpose of a constant, folded when the session loads.
+        const expanded = { ...mla, wUk: b.op('Transpose', [mla.wUk], { perm: [0, 2, 1] }) };
+        const branch = (form: 'absorbed' | 'expanded'): GraphProto => {
+          const g = b.subgraph(`attention_${l}_${form}`);
+          g.output(form === 'absorbed' ? absorbedAttention(g, mla, kvr, nh * dv) : expandedAttention(g, expanded, kvr, nh, nh * dv), 'float32');
+          return g.graph();
+        };
+        heads = b.op('If', [expand], { then_branch: branch('expanded'), else_branch: branch('absorbed') });
+      }
     } else {
       // Per-head K = [k_nope | k_pe] and V from kv_b_proj; cache rows [K (nh*(dn+dr)) | V (nh*dv)].
       const kv = b.op('Reshape', [w.linear(cNorm, `${p}.self_attn.kv_b_proj.weight`), b.int64([-1, nh, dn + dv])]);

@@ -138,6 +138,7 @@ export class KimiDecoder {
     for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= T) throw new Error(`decoder.prefill: logit row ${r} is outside 0..${T - 1}`);
 
     const chunk = this.prefillChunk > 0 ? this.prefillChunk : T;
+    if (T <= chunk) return this.run(embeds, positions, rows); // a decode step, or a short prefill: one run
     const logits = new Float32Array(rows.length * this.vocab);
     for (let start = 0; start < T; start += chunk) {
       const end = Math.min(T, start + chunk);
