@@ -10,23 +10,19 @@ import { join } from 'node:path';
 import { KimiDecoder } from '../../models/kimi/decoder.ts';
 import { nodePlacement } from '../../models/kimi/runtime/node-placement.ts';
 import { chooseExecutionProvider, type ExecutionProviderName } from '../../models/kimi/runtime/providers.ts';
-import { argmax } from '../../models/kimi/runtime/sampling.ts';
 import { cachedPackage } from './bench-packages.ts';
+import { benchIds, decodeMsPerToken } from './decoder-timing.ts';
 
 async function measure(pkg: string, provider: ExecutionProviderName) {
   const d = await KimiDecoder.open(pkg, { executionProviders: [provider], capacity: 2048 });
   try {
-    const ids = Array.from({ length: 1070 }, (_, i) => (i * 7919) % 160000);
+    const ids = benchIds(1070);
     await d.prefill({ ids: ids.slice(0, 64) }); // warm-up
     d.reset();
     const t0 = performance.now();
-    const logits = await d.prefill({ ids });
+    const logits = Float32Array.from(await d.prefill({ ids }));
     const prefillMs = performance.now() - t0;
-    let id = argmax(logits);
-    for (let i = 0; i < 4; i++) id = argmax(await d.step(id));
-    const t1 = performance.now();
-    for (let i = 0; i < 32; i++) id = argmax(await d.step(id));
-    return { prefillMs, decodeMsPerToken: (performance.now() - t1) / 32, logits: Float32Array.from(logits) };
+    return { prefillMs, decodeMsPerToken: await decodeMsPerToken(d, ids.length, 32), logits };
   } finally {
     await d.release();
   }

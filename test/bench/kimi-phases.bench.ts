@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import type { RgbImage } from '../../models/image.ts';
 import { KimiDecoder } from '../../models/kimi/decoder.ts';
 import { PackageModel } from '../../models/kimi/runtime/package-model.ts';
-import { argmax } from '../../models/kimi/runtime/sampling.ts';
 import { cachedPackage } from './bench-packages.ts';
+import { benchIds, decodeMsPerToken } from './decoder-timing.ts';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const THREADS = 2;
@@ -27,7 +27,6 @@ const RSS_CHILD = 'KIMI_PHASES_RSS_CHILD';
 const REAL = { synthetic: 2, visionLayers: 2 };
 const TODAY = { mlaExpandFrom: Infinity, lmHeadAccuracyLevel: 0 };
 
-const ids = (n: number) => Array.from({ length: n }, (_, i) => (i * 7919) % 160000);
 
 /** A desktop-like 1920x1080 picture; `seed` makes each one different. */
 function screenshot(seed: number): RgbImage {
@@ -64,21 +63,17 @@ async function prefillTiming(pkg: string, today: boolean, tokens: number): Promi
   try {
     return await timed(async () => {
       d.reset();
-      await d.prefill({ ids: ids(tokens) });
+      await d.prefill({ ids: benchIds(tokens) });
     });
   } finally {
     await d.release();
   }
 }
 
-async function decodeMsPerToken(pkg: string, today: boolean): Promise<number> {
+async function decodeMs(pkg: string, today: boolean): Promise<number> {
   const d = await KimiDecoder.open(pkg, { intraOpNumThreads: THREADS, capacity: 2048, prefillChunk: today ? 0 : undefined });
   try {
-    let id = argmax(await d.prefill({ ids: ids(ONE_SHOT) }));
-    for (let i = 0; i < 4; i++) id = argmax(await d.step(id));
-    const t0 = performance.now();
-    for (let i = 0; i < 16; i++) id = argmax(await d.step(id));
-    return (performance.now() - t0) / 16;
+    return await decodeMsPerToken(d, ONE_SHOT, 16);
   } finally {
     await d.release();
   }
@@ -88,7 +83,7 @@ async function decodeMsPerToken(pkg: string, today: boolean): Promise<number> {
 async function fourShotRss(pkg: string, today: boolean): Promise<void> {
   const model = await PackageModel.open(pkg, { provider: 'cpu', threads: THREADS, prefillChunk: today ? 0 : undefined });
   const vision = await model.encodeImages([0, 1, 2, 3].map(screenshot));
-  const embeddings = model.decoder.embed(ids(FOUR_SHOTS));
+  const embeddings = model.decoder.embed(benchIds(FOUR_SHOTS));
   embeddings.set(vision.features.subarray(0, Math.min(vision.features.length, embeddings.length)));
   await model.decoder.prefill({ embeds: embeddings });
   print(String(process.resourceUsage().maxRSS * 1024));
@@ -137,7 +132,7 @@ export default async function (): Promise<void> {
     oneShot[name] = { today, current };
     print(`  prefill ${ONE_SHOT} tokens, ${name}: today ${fmt(today)}; current ${fmt(current)}; ${(current.wallMs / today.wallMs).toFixed(2)}x wall, ${(current.cpuMs / today.cpuMs).toFixed(2)}x CPU`);
   }
-  const decode = { today: await decodeMsPerToken(pkgs.int4.today, true), current: await decodeMsPerToken(pkgs.int4.current, false) };
+  const decode = { today: await decodeMs(pkgs.int4.today, true), current: await decodeMs(pkgs.int4.current, false) };
   print(`  decode int4 at ${ONE_SHOT} context: today ${decode.today.toFixed(1)} ms/token; current ${decode.current.toFixed(1)} ms/token; ${(decode.current / decode.today).toFixed(2)}x`);
   const four = { today: await prefillTiming(pkgs.int4.today, true, FOUR_SHOTS), current: await prefillTiming(pkgs.int4.current, false, FOUR_SHOTS) };
   const ratio = (k: 'today' | 'current') => `${(four[k].cpuMs / oneShot.int4[k].cpuMs).toFixed(2)}x CPU (${(four[k].wallMs / oneShot.int4[k].wallMs).toFixed(2)}x wall)`;

@@ -21,9 +21,9 @@ import type { ExpertKernel } from '../../models/kimi/expert-kernel.ts';
 import { collectGeneration } from '../../models/types.ts';
 import { KimiEngine } from '../../models/kimi/runtime/engine.ts';
 import { generateTokens } from '../../models/kimi/runtime/generate.ts';
-import { argmax } from '../../models/kimi/runtime/sampling.ts';
 import type { TinyOptions } from '../kimi/fixtures/tiny-checkpoint.ts';
 import { cachedPackage } from './bench-packages.ts';
+import { benchIds, decodeMsPerToken } from './decoder-timing.ts';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -34,7 +34,7 @@ if (process.env[RSS_CHILD]) {
   const d = await KimiDecoder.open(pkg, { expertKernel: expertKernel as ExpertKernel, capacity: 1024 });
   // 512 tokens choose every expert (48 picks each on average): weights that are mapped from the
   // package or prepared on first use are all resident afterwards, as in a long run.
-  await d.prefill({ ids: Array.from({ length: 512 }, (_, i) => (i * 7919) % 160000) });
+  await d.prefill({ ids: benchIds(512) });
   for (let i = 0; i < 4; i++) await d.step(i + 1);
   print(String((process.memoryUsage().rss - before) / 2 ** 20));
   process.exit(0);
@@ -68,26 +68,6 @@ async function median(n: number, fn: () => Promise<unknown>): Promise<number> {
   return times.sort((a, b) => a - b)[Math.floor(n / 2)];
 }
 
-/** Median decode ms per token after a prompt of `context` tokens (prefilled in chunks of 512) and 16 warm-up steps. */
-async function decodeMsAt(decoder: KimiDecoder, context: number, steps: number): Promise<number> {
-  decoder.reset();
-  for (let done = 0; done < context; ) {
-    const n = Math.min(512, context - done);
-    await decoder.prefill({ ids: Array.from({ length: n }, (_, i) => (done + i) % 4000) });
-    done += n;
-  }
-  let id = 1;
-  // Warm-up: the first time an expert's branch runs a decode-sized input costs extra, once per process.
-  for (let i = 0; i < 16; i++) id = argmax(await decoder.step(id));
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    id = argmax(await decoder.step(id));
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(steps / 2)];
-}
-
 export default async function (): Promise<void> {
   // 4 first: its step time is also the baseline that (1) is projected onto.
   const moe64 = await cachedPackage('kimi-moe64', { ...REAL_WIDTHS, nRoutedExperts: 64 }, { dtype: 'int4', skipVision: true });
@@ -98,7 +78,7 @@ export default async function (): Promise<void> {
     d64.reset();
     await d64.prefill({ ids: prompt });
   });
-  const step64 = await decodeMsAt(d64, 128, 16);
+  const step64 = await decodeMsPerToken(d64, 128, 16, 4000);
   const prefillTps = (prompt.length / prefillMs) * 1000;
   const decodeTps = 1000 / step64;
   print(`real widths, 1 MoE layer (64x1408 top-6 + 2 shared, MLA 16 heads), int4, vocab 4096:`);
@@ -106,13 +86,13 @@ export default async function (): Promise<void> {
 
   // 2. MoE 64 experts top-6 vs a dense 6-expert layer of the same size.
   const d6 = await KimiDecoder.open(moe6);
-  const step6 = await decodeMsAt(d6, 128, 16);
+  const step6 = await decodeMsPerToken(d6, 128, 16, 4000);
   print(`MoE decode cost, 64 experts top-6 / 6 experts all active: ${(step64 / step6).toFixed(2)}x (target <= 1.3; ${step64.toFixed(1)} vs ${step6.toFixed(1)} ms/token)`);
   await d64.release();
 
   // 3. Context: 4096 cached tokens vs 128 (attention and cache traffic grow; the experts do not).
-  const at128 = await decodeMsAt(d6, 128, 12);
-  const at4k = await decodeMsAt(d6, 4096, 12);
+  const at128 = await decodeMsPerToken(d6, 128, 12, 4000);
+  const at4k = await decodeMsPerToken(d6, 4096, 12, 4000);
   print(`decode per token at 4096 context / at 128: ${(at4k / at128).toFixed(2)}x (${at4k.toFixed(1)} vs ${at128.toFixed(1)} ms/token, 6-expert layer)`);
   await d6.release();
 
@@ -167,7 +147,7 @@ function decoderRssMiB(pkg: string, expertKernel: ExpertKernel): number {
 
 async function wholeModel(): Promise<{ ratio: number; hostMs: number; runMs: number }> {
   const pkgs = { 2: await cachedPackage('kimi-real2', { synthetic: 2 }, { dtype: 'int4', skipVision: true }), 4: await cachedPackage('kimi-real4', { synthetic: 4 }, { dtype: 'int4', skipVision: true }) };
-  const prompt = Array.from({ length: 512 }, (_, i) => (i * 7919) % 160000);
+  const prompt = benchIds(512);
   const speed: Record<number, { prefillMs: number; stepMs: number }> = {};
   for (const layers of [2, 4] as const) {
     const d = await KimiDecoder.open(pkgs[layers], { capacity: 1024 });
@@ -175,7 +155,7 @@ async function wholeModel(): Promise<{ ratio: number; hostMs: number; runMs: num
       d.reset();
       await d.prefill({ ids: prompt });
     });
-    speed[layers] = { prefillMs, stepMs: await decodeMsAt(d, 128, 16) };
+    speed[layers] = { prefillMs, stepMs: await decodeMsPerToken(d, 128, 16) };
     await d.release();
   }
   const moePrefill = (speed[4].prefillMs - speed[2].prefillMs) / 2;
@@ -191,7 +171,7 @@ async function wholeModel(): Promise<{ ratio: number; hostMs: number; runMs: num
   const qmoe = await cachedPackage('kimi-real2-qmoe', { synthetic: 2 }, { dtype: 'int4', moe: 'fused', skipVision: true });
   const timeKernel = async (pkg: string, expertKernel: ExpertKernel) => {
     const d = await KimiDecoder.open(pkg, { expertKernel });
-    const ms = await decodeMsAt(d, 32, 8);
+    const ms = await decodeMsPerToken(d, 32, 8);
     await d.release();
     return ms;
   };
