@@ -40,7 +40,7 @@ export interface KimiManifest {
     attention: 'absorbed' | 'naive';
   };
   /** Vision graph, when the converter had a vision graph builder. */
-  vision?: GraphEntry & Record<string, unknown>;
+  vision?: GraphEntry & { /** 'int4': encoder blocks in 4-bit weights with int8 activations (convert --vision int4). */ blocks?: 'int4' } & Record<string, unknown>;
   /** Token embedding table, raw little-endian [vocab, hidden] rows read by the host (decoder.ts). */
   embed: { file: string; dtype: 'BF16' | 'F16' | 'F32'; shape: [number, number] };
   tokenizer: { tiktoken?: string; config?: string; chatTemplate?: string; preprocessor?: string };

@@ -7,7 +7,9 @@
  *  - decode ms per token (int4) after that prompt;
  *  - a 4-screenshot prompt (4312 tokens): prefill time over the 1070-token prefill, and peak RSS of
  *    a process that opens the int4 package, encodes 4 screenshots and prefills them;
- *  - vision of one 1920x1080 screenshot (4128 patches), fp32 and the int4 package's 16-bit tower.
+ *  - vision of one 1920x1080 screenshot (4128 patches), fp32, the int4 package's 16-bit tower, and
+ *    --vision int4 (4-bit blocks, int8 activations) with its image features' error against fp32's.
+ * Today's int4 --accuracy-level 4 package has blocks of 64; the current one 128 (defaultBlockSize).
  * Each line gives wall ms at 2 threads (median of 3) and CPU ms; ratios are current / today in this
  * run. On a busy machine trust the CPU figures and the ratios, not the wall times.
  */
@@ -115,12 +117,39 @@ async function visionTiming(pkg: string): Promise<Timing> {
   }
 }
 
+/** How far a package's image features are from the fp32 tower's on the same screenshot. */
+async function featureError(pkg: string, fp32: string): Promise<string> {
+  const features = async (dir: string) => {
+    const model = await PackageModel.open(dir, { provider: 'cpu', threads: THREADS });
+    try {
+      return (await model.encodeImages([screenshot(0)])).features;
+    } finally {
+      await model.dispose();
+    }
+  };
+  const [got, want] = [await features(pkg), await features(fp32)];
+  let maxWant = 0;
+  let maxDiff = 0;
+  let dot = 0;
+  let n1 = 0;
+  let n2 = 0;
+  for (let i = 0; i < want.length; i++) {
+    maxWant = Math.max(maxWant, Math.abs(want[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+    dot += got[i] * want[i];
+    n1 += got[i] * got[i];
+    n2 += want[i] * want[i];
+  }
+  return `max error ${(maxDiff / maxWant).toExponential(2)} of the largest |feature|, cosine ${(dot / Math.sqrt(n1 * n2)).toFixed(4)} to the fp32 tower's`;
+}
+
 export default async function (): Promise<void> {
   const pkgs = {
     fp32: { today: await cachedPackage('phases-fp32-today', REAL, { dtype: 'fp32', ...TODAY }), current: await cachedPackage('phases-fp32', REAL, { dtype: 'fp32' }) },
     int4: { today: await cachedPackage('phases-int4-today', REAL, { dtype: 'int4', ...TODAY }), current: await cachedPackage('phases-int4', REAL, { dtype: 'int4' }) },
     int4acc4: {
-      today: await cachedPackage('phases-int4acc4-today', REAL, { dtype: 'int4', accuracyLevel: 4, ...TODAY, lmHeadAccuracyLevel: 4 }),
+      // Today's acc-4 package had the float path's block size.
+      today: await cachedPackage('phases-int4acc4-today', REAL, { dtype: 'int4', accuracyLevel: 4, blockSize: 64, ...TODAY, lmHeadAccuracyLevel: 4 }),
       current: await cachedPackage('phases-int4acc4', REAL, { dtype: 'int4', accuracyLevel: 4 }),
     },
   };
@@ -139,4 +168,6 @@ export default async function (): Promise<void> {
   print(`  prefill ${FOUR_SHOTS} / ${ONE_SHOT} tokens, int4: today ${ratio('today')}; current ${ratio('current')}`);
   print(`  peak RSS, int4 package, 4 screenshots encoded + ${FOUR_SHOTS}-token prefill: today ${peakRssGiB(pkgs.int4.today, true).toFixed(2)} GiB; current ${peakRssGiB(pkgs.int4.current, false).toFixed(2)} GiB`);
   print(`  vision 1920x1080 (4128 patches): fp32 ${fmt(await visionTiming(pkgs.fp32.current))}; int4 package (16-bit tower) ${fmt(await visionTiming(pkgs.int4.current))}`);
+  const int4Vision = await cachedPackage('phases-int4-vision4', REAL, { dtype: 'int4', visionInt4: true });
+  print(`  vision, --vision int4 (4-bit blocks, int8 activations): ${fmt(await visionTiming(int4Vision))}; image features ${await featureError(int4Vision, pkgs.fp32.current)}`);
 }

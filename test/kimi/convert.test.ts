@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../agent/cli/main.ts';
 import { convertKimiVl } from '../../models/kimi/convert/convert.ts';
 import { readManifest } from '../../models/kimi/manifest.ts';
+import { PackageModel } from '../../models/kimi/runtime/package-model.ts';
+import { createRgbImage } from '../../models/image.ts';
 import { hasSharedData, writeTinyCheckpoint } from './fixtures/tiny-checkpoint.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kimi-convert-'));
@@ -69,6 +71,38 @@ describe('deskpilot model convert', () => {
     expect(sha(join(out, 'embed.bin'))).toBe(sha(join(pkg, 'embed.bin')));
   });
 
+  it('--accuracy-level 4 --vision int4: blocks of 128 and a 4-bit vision tower whose image features stay near the fp32 ones', async () => {
+    const out = join(root, 'pkg-acc4');
+    const r = spawnSync(process.execPath, ['bin/deskpilot.js', 'model', 'convert', hf, out, '--accuracy-level', '4', '--vision', 'int4'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toContain('done');
+    const m = readManifest(out);
+    expect(m).toMatchObject({ dtype: 'int4', blockSize: 128 });
+    expect(m.vision?.blocks).toBe('int4');
+    const features = async (dir: string) => {
+      const model = await PackageModel.open(dir, { provider: 'cpu', threads: 1 });
+      try {
+        const image = createRgbImage(56, 42);
+        for (let i = 0; i < image.data.length; i++) image.data[i] = (i * 37) % 251;
+        return (await model.encodeImages([image])).features;
+      } finally {
+        await model.dispose();
+      }
+    };
+    const [quantized, exact] = [await features(out), await features(pkg)];
+    const largest = exact.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+    const worst = exact.reduce((a, v, i) => Math.max(a, Math.abs(quantized[i] - v)), 0);
+    // 4-bit weights move the features (see vision.test.ts for the bound's reasoning); a wrong layout moves them by more than their size.
+    expect(worst / largest).toBeGreaterThan(1e-4);
+    expect(worst / largest).toBeLessThan(0.3);
+  });
+
+  it('an explicit --block-size wins over the accuracy level\'s default', () => {
+    const out = join(root, 'pkg-acc4-64');
+    const r = spawnSync(process.execPath, ['bin/deskpilot.js', 'model', 'convert', hf, out, '--accuracy-level', '4', '--block-size', '64', '--text-only'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readManifest(out).blockSize).toBe(64);
+  });
+
   describe('refusals (exit code 2, message names the problem)', () => {
     async function runCli(args: string[]): Promise<{ code: number; err: string }> {
       let err = '';
@@ -87,6 +121,12 @@ describe('deskpilot model convert', () => {
       const r = await runCli([hf, join(root, 'x'), '--dtype', 'int3']);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/--dtype must be fp32, fp16 or int4 \(got "int3"\)/);
+    });
+
+    it('an unknown vision precision', async () => {
+      const r = await runCli([hf, join(root, 'x'), '--vision', 'int8']);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/--vision must be int4 \(got "int8"\)/);
     });
 
     it('an unknown MoE mode', async () => {

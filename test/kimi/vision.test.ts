@@ -24,12 +24,12 @@ function randomImage(width: number, height: number, seed: number): RgbImage {
   return { width, height, data };
 }
 
-async function encoder(dtype: VisionDtype, int4Blocks = false, headsPerRun?: number): Promise<VisionEncoder> {
-  const key = `${dtype}${int4Blocks ? '-q4' : ''}${headsPerRun ? `-h${headsPerRun}` : ''}`;
+async function encoder(dtype: VisionDtype, int4Blocks = false, headsPerRun?: number, accuracyLevel?: number): Promise<VisionEncoder> {
+  const key = `${dtype}${int4Blocks ? '-q4' : ''}${headsPerRun ? `-h${headsPerRun}` : ''}${accuracyLevel ? `-acc${accuracyLevel}` : ''}`;
   const existing = encoders[key];
   if (existing) return existing;
   const external = new ExternalDataWriter(join(dir, `vision-${key}.onnx.data`));
-  const graph = buildVisionGraph(config, ckpt, { dtype, external, int4Blocks, headsPerRun });
+  const graph = buildVisionGraph(config, ckpt, { dtype, external, int4Blocks, headsPerRun, accuracyLevel });
   external.close();
   const path = join(dir, `vision-${key}.onnx`);
   graph.builder.save(path);
@@ -187,6 +187,17 @@ describe('Kimi-VL vision graph vs float64 reference (tiny random MoonViT)', () =
     // layout (wrong nibble order, scales or zero points) gives errors above 1.
     expect(err).toBeLessThan(0.3);
     expect(err).toBeGreaterThan(FP32_TOL); // it really is quantized
+  });
+
+  it('4-bit blocks with int8 activations (convert --vision int4): error reported and bounded', async () => {
+    const img = randomImage(100, 80, 1);
+    const out = await (await encoder('int4', true, undefined, 4)).encode([img]);
+    const err = relErr(out.features, reference([img]));
+    console.log(`vision int4 blocks, int8 activations: max error ${err.toExponential(2)} of max |feature|`);
+    // The same 4-bit steps as above (blocks of 128 here, one per row at K=32) plus 8-bit rounding of
+    // each activation row: the activation part adds about 1/255 of a row's range per product.
+    expect(err).toBeLessThan(0.3);
+    expect(err).toBeGreaterThan(FP32_TOL);
   });
 
   it('refuses a checkpoint tensor whose shape does not fit the config, naming it', () => {

@@ -23,12 +23,12 @@ import { ConfigError, isMoeLayer, readKimiConfig, type KimiConfig } from '../con
 import { StackedSource } from './sources.ts';
 import { buildDecoderGraph, defaultMoeMode, defineExpertStacks, type AttentionMode, type MoeMode } from './decoder-graph.ts';
 import { MANIFEST_FORMAT, type KimiManifest } from '../manifest.ts';
-import { WeightWriter, type WeightDtype } from './quantize-linear.ts';
+import { defaultBlockSize, WeightWriter, type WeightDtype } from './quantize-linear.ts';
 import { buildVisionGraph } from './vision-graph.ts';
 
 export interface ConvertOptions {
   dtype?: WeightDtype;
-  /** int4 block size along K (default 64: 0.32 of the bf16 size for the real model; 32 is finer). */
+  /** int4 block size along K (default defaultBlockSize(accuracyLevel): 64, 128 with int8 activations; 0.32 of the bf16 size for the real model at 64). */
   blockSize?: number;
   /** Routed-expert execution (decoder-graph.ts); default 'fused' for fp32, 'per-expert' for fp16/int4. */
   moe?: MoeMode;
@@ -43,6 +43,12 @@ export interface ConvertOptions {
   accuracyLevel?: number;
   /** Bytes of float32 rows converted at a time (default 16 MiB); tests make it tiny to cross chunk edges. */
   chunkBytes?: number;
+  /**
+   * Vision encoder blocks as 4-bit weights with int8 activations (MatMulNBits, accuracy level 4):
+   * a faster tower whose image features move (measured by npm run bench -- kimi-phases); default off,
+   * the tower stays 16-bit in int4 packages.
+   */
+  visionInt4?: boolean;
   /** Skip the vision graph (text-only package; for tests and benchmarks of the decoder). */
   skipVision?: boolean;
   onProgress?: (message: string) => void;
@@ -142,7 +148,7 @@ function revisionOf(dir: string): string | undefined {
 
 export async function convertKimiVl(hfDir: string, outDir: string, opts: ConvertOptions = {}): Promise<KimiManifest> {
   const dtype = opts.dtype ?? 'int4';
-  const blockSize = opts.blockSize ?? 64;
+  const blockSize = opts.blockSize ?? defaultBlockSize(opts.accuracyLevel);
   const log = opts.onProgress ?? (() => {});
   if (resolve(hfDir) === resolve(outDir)) {
     throw new ConfigError(`${outDir}: the package folder must differ from the checkpoint folder (the copies would replace their sources)`);
@@ -182,11 +188,11 @@ export async function convertKimiVl(hfDir: string, outDir: string, opts: Convert
     if (!opts.skipVision) {
       log('vision tower');
       const visExt = new ExternalDataWriter(join(outDir, 'vision.onnx.data'));
-      const vg = buildVisionGraph(cfg, ck, { dtype, external: visExt });
+      const vg = buildVisionGraph(cfg, ck, { dtype, external: visExt, ...(opts.visionInt4 ? { int4Blocks: true, accuracyLevel: 4 } : {}) });
       files['vision.onnx.data'] = visExt.close();
       vg.builder.save(join(outDir, 'vision.onnx'), { metadata: { architecture: 'kimi_vl', part: 'vision', dtype } });
       files['vision.onnx'] = sha256File(join(outDir, 'vision.onnx'));
-      vision = { file: 'vision.onnx', data: ['vision.onnx.data'], inputs: [...vg.inputs], outputs: [...vg.outputs] };
+      vision = { file: 'vision.onnx', data: ['vision.onnx.data'], inputs: [...vg.inputs], outputs: [...vg.outputs], ...(opts.visionInt4 ? { blocks: 'int4' } : {}) };
     }
 
     log('tokenizer and processor files');

@@ -12,26 +12,29 @@ import type { WeightDtype } from '../../../../models/kimi/convert/quantize-linea
 import { UsageError } from '../../usage.ts';
 
 const USAGE =
-  'usage: deskpilot model convert <hf-dir> <out-dir> [--dtype fp32|fp16|int4] [--block-size 16|32|64|128] [--accuracy-level 0|4] [--moe per-expert|fused|dense] [--text-only]';
+  'usage: deskpilot model convert <hf-dir> <out-dir> [--dtype fp32|fp16|int4] [--block-size 16|32|64|128] [--accuracy-level 0|4] [--moe per-expert|fused|dense] [--vision int4] [--text-only]';
 const MOE_MODES: readonly MoeMode[] = ['per-expert', 'fused', 'dense'];
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(
-      `${USAGE}\n  default dtype int4 (4-bit experts/projections in blocks of 64, float norms/router/embeddings)\n` +
+      `${USAGE}\n  default dtype int4 (4-bit experts/projections in blocks of 64, or 128 with --accuracy-level 4; float norms/router/embeddings)\n` +
         '  --accuracy-level 4: int4 matmuls with int8 activations (faster on CPU, slightly less exact)\n' +
         '  --moe: how routed experts run; per-expert (default for int4/fp16: only chosen experts, least memory), fused\n' +
         '    (onnxruntime MoE/QMoE kernels; default for fp32), dense (all experts, standard ops only)\n' +
+        '  --vision int4: the vision encoder blocks as 4-bit weights with int8 activations (faster, image features less exact;\n' +
+        '    default: 16-bit weights in int4 packages, float compute)\n' +
         '  --text-only: skip the vision tower\n',
     );
     return 0;
   }
   const positional: string[] = [];
   let dtype: WeightDtype = 'int4';
-  let blockSize = 64;
+  let blockSize: number | undefined;
   let textOnly = false;
   let accuracyLevel = 0;
   let moe: MoeMode | undefined;
+  let visionInt4 = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--dtype') {
@@ -50,6 +53,10 @@ export async function run(argv: string[]): Promise<number> {
       const v = argv[++i] as MoeMode;
       if (!MOE_MODES.includes(v)) throw new UsageError(`--moe must be ${MOE_MODES.join(', ')} (got ${JSON.stringify(v)})`);
       moe = v;
+    } else if (a === '--vision') {
+      const v = argv[++i];
+      if (v !== 'int4') throw new UsageError(`--vision must be int4 (got ${JSON.stringify(v)}); leave it out for the 16-bit tower`);
+      visionInt4 = true;
     } else if (a === '--text-only') {
       textOnly = true;
     } else if (a.startsWith('-')) {
@@ -70,6 +77,7 @@ export async function run(argv: string[]): Promise<number> {
       blockSize,
       accuracyLevel,
       moe,
+      visionInt4,
       skipVision: textOnly,
       onProgress: (msg) => process.stderr.write(`[convert ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`),
     });
