@@ -20,11 +20,16 @@ export interface TinyPackage {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** A digest of the converter's and runtime's sources: packages built from other sources are stale. */
+/**
+ * A digest of what shapes a package: the converter, the formats it writes and reads, the config and
+ * manifest it validates and writes, and the checkpoint generators. Packages built from other sources
+ * are stale; runtime changes (decoder.ts, runtime/) leave them valid.
+ */
 export function sourcesStamp(): string {
-  const dirs = [join(here, '../../models/kimi'), join(here, '../../models/onnx'), join(here, '../kimi/fixtures')];
-  return dirs
-    .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.ts')).map((f) => join(d, f)))
+  const models = join(here, '../../models');
+  const dirs = [join(models, 'kimi/convert'), join(models, 'onnx'), join(models, 'safetensors'), join(here, '../kimi/fixtures')];
+  const files = ['config.ts', 'manifest.ts', 'graph-io.ts'].map((f) => join(models, 'kimi', f));
+  return [...dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.ts')).map((f) => join(d, f))), ...files]
     .map((f) => `${f}:${createHash('sha256').update(readFileSync(f)).digest('hex')}`)
     .join('|');
 }
