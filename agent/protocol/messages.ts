@@ -194,6 +194,7 @@ export const ReasoningSchema = z.object({
   verifyDone: z.object({ limit: z.number().int().min(1).max(100), model: z.string().trim().min(1).optional() }).optional(),
   rethink: z.object({ maxTokens: z.number().int().min(1).max(8192) }).optional(),
   samples: z.object({ n: z.number().int().min(2).max(16), select: z.enum(['vote', 'judge']) }).optional(),
+  zoomClicks: z.boolean().optional(),
 });
 
 export const StartRunSchema = z.object({
