@@ -273,6 +273,8 @@ export const CommandSchema = z.discriminatedUnion('type', [
     model: z.string().trim().min(1),
     envs: z.number().int().min(1).max(16).default(1),
     maxSteps: z.number().int().min(1).max(1000).default(15),
+    /** Zoom-in clicks for every task (bench --zoom-clicks). */
+    zoomClicks: z.boolean().default(false),
   }),
   z.object({ type: z.literal('settings.get') }),
   z.object({

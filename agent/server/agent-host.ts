@@ -194,14 +194,14 @@ export class AgentHost {
       return { benches };
     },
     'bench.get': async ({ benchId }) => ({ bench: await this.readBench(benchId) }),
-    'bench.start': async ({ suite, model, envs, maxSteps }) => {
+    'bench.start': async ({ suite, model, envs, maxSteps, zoomClicks }) => {
       if (!(await exists(suite))) throw new Error(`no task index or folder at ${suite}: give a test_all.json-style index or a folder of task files`);
       const benchId = `bench-${newRunId()}`;
       const outDir = runPath(this.options.runsDir, benchId);
       await mkdir(outDir, { recursive: true });
       const meta: BenchMeta = { suite, model, startedAt: new Date().toISOString() };
       await writeFile(join(outDir, 'bench.json'), JSON.stringify(meta, null, 2));
-      const child = (this.options.launchBench ?? launchBenchCli)({ suite, model, envs, maxSteps, outDir });
+      const child = (this.options.launchBench ?? launchBenchCli)({ suite, model, envs, maxSteps, zoomClicks, outDir });
       const progress = () => void this.readBench(benchId).then((bench) => this.emit({ type: 'bench.progress', bench }));
       const timer = setInterval(progress, this.options.benchPollMs ?? 1000);
       this.benches.set(benchId, { process: child, timer });

@@ -2,10 +2,10 @@
  * Grounding from the UI (deskpilot serve, real Xvfb, headless Chromium): the Settings screen's
  * grounding check on the host's own screen, scored exactly with scripted models whose answers are
  * known (progress, each label's hit or miss, the model, the times; the errors a user can cause), and
- * the Run form's "Zoom in before clicks", whose run records both points of a click.
+ * the Run form's "Zoom in before clicks" and the Tasks screen's, whose runs record both points of a click.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -176,4 +176,31 @@ describe('the Run form\'s zoom-in clicks', () => {
     expect(click!.screen).toMatchObject({ kind: 'click', at: { x: 140, y: 170 } });
     expect(click!.zoom).toMatchObject({ first: { x: 300, y: 250 }, crop: { x: 100, y: 100, width: 400, height: 300 } });
   }, 120_000);
+});
+
+describe('the Tasks screen\'s zoom-in clicks', () => {
+  it('starts a bench run whose task clicks get a second look', { timeout: 150_000 }, async () => {
+    const suite = join(dir, 'suite');
+    const scripts = join(dir, 'oracles');
+    await mkdir(join(suite, 'zoom'), { recursive: true });
+    await mkdir(scripts, { recursive: true });
+    await writeFile(join(suite, 'zoom', 'zoom-task.json'), JSON.stringify({ id: 'zoom-task', instruction: 'press Add', config: [], evaluator: { func: 'infeasible' } }));
+    const code = (line: string) => '```python\n' + line + '\n```';
+    await writeFile(join(scripts, 'zoom-task.json'), JSON.stringify({ family: 'pyautogui', replies: [code('pyautogui.click(400, 300)'), code('pyautogui.click(40, 70)'), 'DONE'] }));
+    await page.goto(`${serve.url}#/tasks`);
+    await page.getByTestId('suite').fill(suite);
+    await page.getByTestId('bench-model').fill(`script:${scripts}`);
+    await page.getByTestId('bench-zoom-clicks').check();
+    await page.getByRole('button', { name: 'Start bench run' }).click();
+    await page.waitForURL(/#\/tasks\/bench-/);
+    const benchId = decodeURIComponent(page.url().split('#/tasks/')[1]!);
+    await expect.poll(() => page.getByTestId('bench-detail').locator('.badge').textContent(), { timeout: 120_000, interval: 1000 }).toBe('finished');
+
+    const trace = await readTrace(join(dir, 'runs', benchId, 'zoom', 'zoom-task'));
+    expect(trace.run.settings['reasoning']).toEqual({ zoomClicks: true });
+    const { display: screen } = trace.steps[0]!.observation;
+    // Half the task's screen around (400, 300), kept inside it; (40, 70) is in the crop's pixels.
+    const crop = { width: screen.width / 2, height: screen.height / 2, x: Math.max(0, 400 - screen.width / 4), y: Math.max(0, 300 - screen.height / 4) };
+    expect(trace.steps[0]!.actions[0]).toMatchObject({ zoom: { first: { x: 400, y: 300 }, crop }, screen: { kind: 'click', at: { x: crop.x + 40, y: crop.y + 70 } } });
+  });
 });
