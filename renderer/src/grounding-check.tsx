@@ -73,6 +73,7 @@ export function GroundingCheck({ settings }: { settings: SettingsP }) {
   const client = useClient();
   const [model, setModel] = useState(settings.models[0]?.spec ?? '');
   const [display, setDisplay] = useState('');
+  const [provider, setProvider] = useState('');
   const [zoom, setZoom] = useState(false);
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<GroundingProgressP>();
@@ -96,7 +97,13 @@ export function GroundingCheck({ settings }: { settings: SettingsP }) {
     setProgress(undefined);
     setSeen([]);
     try {
-      const reply = await client.request({ type: 'grounding.check', model, zoom, ...(display.trim() ? { display: display.trim() } : {}) });
+      const reply = await client.request({
+        type: 'grounding.check',
+        model,
+        zoom,
+        ...(display.trim() ? { display: display.trim() } : {}),
+        ...(provider ? { executionProvider: provider } : {}),
+      });
       setCheck(reply.check);
     } catch (err) {
       setError((err as Error).message);
@@ -130,6 +137,17 @@ export function GroundingCheck({ settings }: { settings: SettingsP }) {
             <datalist id="grounding-displays">
               {settings.displays.map((d) => <option key={d} value={d} />)}
             </datalist>
+          </label>
+          <label>
+            Execution provider
+            <select value={provider} onChange={(e) => setProvider(e.target.value)} data-testid="grounding-provider">
+              <option value="">default</option>
+              {settings.executionProviders.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
           </label>
           <label className="check" title="Each answer gets a second look at a full-resolution crop around it, as runs do with zoom-in clicks">
             <input type="checkbox" checked={zoom} onChange={(e) => setZoom(e.target.checked)} data-testid="grounding-zoom" /> Zoomed second look
