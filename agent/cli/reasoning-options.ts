@@ -1,5 +1,6 @@
 /**
- * The reasoning options `run` and `bench` share (extra model calls per step to decide better).
+ * The reasoning options `run` and `bench` share (extra model calls per step to decide better, zoom-in
+ * clicks included).
  * Input: the raw option values; output: ReasoningOptions, or a UsageError naming the bad value.
  */
 import type { ReasoningOptions } from '../run/reasoning.ts';
@@ -19,7 +20,9 @@ export const REASONING_USAGE = `reasoning (extra model calls per step; each cost
   --rethink-tokens N  most tokens that second look may add (default ${DEFAULT_RETHINK_TOKENS})
   --samples N         best of N: N replies per step on the same prompt (2..16), grouped by action and
                       target; one is chosen by
-  --select M          vote (default: the largest group) | judge (the model picks among the groups)`;
+  --select M          vote (default: the largest group) | judge (the model picks among the groups)
+  --zoom-clicks       before each click runs, the model looks again at a native-resolution crop around
+                      its point, and the click goes where that look points (a live model, not replay:)`;
 
 /** parseArgs option definitions. */
 export const REASONING_OPTIONS = {
@@ -30,6 +33,7 @@ export const REASONING_OPTIONS = {
   'rethink-tokens': { type: 'string' },
   samples: { type: 'string' },
   select: { type: 'string' },
+  'zoom-clicks': { type: 'boolean' },
 } as const;
 
 export type ReasoningValues = { [K in keyof typeof REASONING_OPTIONS]?: (typeof REASONING_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -67,6 +71,7 @@ export function parseReasoningOptions(values: ReasoningValues): ReasoningOptions
   const tokens = values['rethink-tokens'];
   if (!values.rethink && tokens !== undefined) throw new UsageError('--rethink-tokens needs --rethink');
   if (values.rethink) out.rethink = { maxTokens: tokens === undefined ? DEFAULT_RETHINK_TOKENS : wholeNumber('rethink-tokens', tokens, 1, 8192) };
+  if (values['zoom-clicks']) out.zoomClicks = true;
   return out;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The runs the MCP server has going, shared by all its sessions (so one session can stop another's run).
  * Every run is assembled by openRun(), with the user's safety settings; a caller adds only the
- * instruction, the step cap, a model from the user's list (opened once, see McpModels) and how
+ * instruction, the step cap, a model from the user's list (opened once, see McpModels), zoom-in clicks and how
  * confirmations reach it. One run
  * drives a display at a time: a second would fight the first for the mouse.
  */
@@ -19,6 +19,8 @@ export interface StartRun {
   instruction: string;
   maxSteps: number;
   model: string;
+  /** Look again at a crop around each click's point before it runs (run --zoom-clicks). */
+  zoomClicks: boolean;
   /** How a "confirm" reaches the caller; without one it is denied (nobody to ask). */
   confirm?: Confirmer;
   onEvent: LoopEventListener;
@@ -65,6 +67,7 @@ export class LiveRuns {
         instruction: request.instruction,
         model: request.model,
         maxSteps: request.maxSteps,
+        reasoning: request.zoomClicks ? { zoomClicks: true } : {},
         ...(this.settings.display !== undefined ? { display: this.settings.display } : {}),
         safety: { ...this.settings.safety, ...(request.confirm ? { confirm: request.confirm } : {}) },
         onEvent: request.onEvent,

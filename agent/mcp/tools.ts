@@ -75,6 +75,7 @@ function registerRunTask(server: McpServer, settings: McpSettings, runs: LiveRun
         instruction: z.string().trim().min(1, 'instruction is empty; say what to do on the desktop, e.g. "Open the text editor and write hello"').max(4000, 'instruction is over 4000 characters; say what to achieve in a few sentences').describe('What to do on the desktop, in plain words.'),
         max_steps: z.number().int('max_steps must be a whole number').min(1, 'max_steps must be at least 1').max(MAX_STEPS_LIMIT, `max_steps must be at most ${MAX_STEPS_LIMIT}; split a longer task into several run_task calls`).optional().describe(`Step cap (default ${DEFAULT_MAX_STEPS}, at most ${MAX_STEPS_LIMIT}); one step is one look at the screen and one action or a few.`),
         model: z.enum(settings.models as [string, ...string[]], { error: () => `model must be one of the models the user allowed: ${settings.models.join(', ')}; leave it out for ${defaultModel}` }).optional().describe(`Which of the user's models drives the run: ${settings.models.join(', ')} (default ${defaultModel}).`),
+        zoom_clicks: z.boolean('zoom_clicks must be true or false').optional().describe('Before each click, the model looks again at a full-resolution crop around its point and the click goes where that look points: steadier clicks on small targets and large screens, one more model call per click (default false).'),
       },
       outputSchema: {
         run_id: z.string(),
@@ -85,11 +86,12 @@ function registerRunTask(server: McpServer, settings: McpSettings, runs: LiveRun
       },
       annotations: { destructiveHint: true, openWorldHint: true },
     },
-    async (args, extra) => runTask(server, runs, { instruction: args.instruction, maxSteps: args.max_steps ?? DEFAULT_MAX_STEPS, model: args.model ?? defaultModel! }, extra),
+    async (args, extra) =>
+      runTask(server, runs, { instruction: args.instruction, maxSteps: args.max_steps ?? DEFAULT_MAX_STEPS, model: args.model ?? defaultModel!, zoomClicks: args.zoom_clicks ?? false }, extra),
   );
 }
 
-async function runTask(server: McpServer, runs: LiveRuns, args: { instruction: string; maxSteps: number; model: string }, extra: CallExtra): Promise<CallToolResult> {
+async function runTask(server: McpServer, runs: LiveRuns, args: { instruction: string; maxSteps: number; model: string; zoomClicks: boolean }, extra: CallExtra): Promise<CallToolResult> {
   const send = progressSender(extra);
   // A confirmation's action (typed text) reaches the events unredacted; the caller sees what a trace shows.
   const redactor = Redactor.fromEnvironment();

@@ -167,6 +167,49 @@ export const SettingsSchema = z.object({
 });
 export type SettingsP = z.infer<typeof SettingsSchema>;
 
+/** A point or box of the grounding check, in capture pixels of the checked screen. */
+const PixelPoint = z.object({ x: finiteNumber, y: finiteNumber });
+const PixelBox = PixelPoint.extend({ width: finiteNumber, height: finiteNumber });
+
+/** One label of the grounding check: where it was drawn, where the model pointed, whether that hit. */
+export const GroundingTargetSchema = z.object({
+  label: z.string(),
+  box: PixelBox,
+  /** The answer (with zoom: the second look's); null when the model named no point. */
+  point: PixelPoint.nullable(),
+  /** With zoom: the first look's point, before the crop. */
+  first: PixelPoint.nullable().optional(),
+  hit: z.boolean(),
+  ms: z.number(),
+});
+export type GroundingTargetP = z.infer<typeof GroundingTargetSchema>;
+
+/** The grounding check on the user's own screen (doctor --grounding and the Settings screen). */
+export const GroundingCheckSchema = z.object({
+  model: z.string(),
+  display: z.string().optional(),
+  width: z.number(),
+  height: z.number(),
+  zoom: z.boolean(),
+  targets: z.array(GroundingTargetSchema),
+  found: z.number(),
+  total: z.number(),
+  /** found / total. */
+  score: z.number(),
+  timings: z.object({ captureMs: z.number(), loadMs: z.number(), groundMs: z.number(), totalMs: z.number() }),
+});
+export type GroundingCheckP = z.infer<typeof GroundingCheckSchema>;
+
+/** Where a running grounding check is: capturing the screen, opening the model, or `done` of `total` labels looked for. */
+export const GroundingProgressSchema = z.object({
+  stage: z.enum(['capture', 'model', 'labels']),
+  done: z.number(),
+  total: z.number(),
+  /** The label just looked for (stage labels, done >= 1). */
+  target: GroundingTargetSchema.optional(),
+});
+export type GroundingProgressP = z.infer<typeof GroundingProgressSchema>;
+
 // ---- Commands (client -> host) ----
 
 /** A run folder relative to the runs directory: name segments (letters, digits, . _ -), no "." or "..". */
@@ -194,6 +237,7 @@ export const ReasoningSchema = z.object({
   verifyDone: z.object({ limit: z.number().int().min(1).max(100), model: z.string().trim().min(1).optional() }).optional(),
   rethink: z.object({ maxTokens: z.number().int().min(1).max(8192) }).optional(),
   samples: z.object({ n: z.number().int().min(2).max(16), select: z.enum(['vote', 'judge']) }).optional(),
+  zoomClicks: z.boolean().optional(),
 });
 
 export const StartRunSchema = z.object({
@@ -229,8 +273,18 @@ export const CommandSchema = z.discriminatedUnion('type', [
     model: z.string().trim().min(1),
     envs: z.number().int().min(1).max(16).default(1),
     maxSteps: z.number().int().min(1).max(1000).default(15),
+    /** Zoom-in clicks for every task (bench --zoom-clicks). */
+    zoomClicks: z.boolean().default(false),
   }),
   z.object({ type: z.literal('settings.get') }),
+  z.object({
+    type: z.literal('grounding.check'),
+    model: z.string().trim().min(1, 'pick a model or type a spec such as kimi-vl:/path/to/package'),
+    display: z.string().regex(/^:\d+(\.\d+)?$/, 'an X display looks like :0').optional(),
+    executionProvider: z.string().regex(/^[a-z0-9_-]+$/).optional(),
+    zoom: z.boolean().default(false),
+  }),
+  z.object({ type: z.literal('grounding.stop') }),
 ]);
 export type Command = z.input<typeof CommandSchema>;
 export type ParsedCommand = z.output<typeof CommandSchema>;
@@ -251,6 +305,9 @@ export interface CommandResults {
   'bench.get': { bench: BenchP };
   'bench.start': { benchId: string };
   'settings.get': SettingsP;
+  'grounding.check': { check: GroundingCheckP };
+  /** `stopped`: whether a check was running. */
+  'grounding.stop': { stopped: boolean };
 }
 
 /** A command on the wire: `id` pairs it with its reply. */
@@ -281,6 +338,7 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('step.recorded'), runId: z.string(), step: StepSchema }),
   z.object({ type: z.literal('confirm.request'), request: ConfirmRequestSchema }),
   z.object({ type: z.literal('bench.progress'), bench: BenchSchema }),
+  z.object({ type: z.literal('grounding.progress'), model: z.string(), progress: GroundingProgressSchema }),
 ]);
 export type AgentEvent = z.infer<typeof EventSchema>;
 

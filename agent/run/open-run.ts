@@ -7,6 +7,7 @@
  */
 import { BackendInputError, BackendUnavailableError } from '../backends/errors.ts';
 import { openBackend } from '../backends/open.ts';
+import { parseModelSpec } from '../backends/spec.ts';
 import { recordedCoordinates } from '../backends/replay.ts';
 import { DesktopEnvironment } from '../env/desktop/environment.ts';
 import type { Environment } from '../env/types.ts';
@@ -47,11 +48,9 @@ export interface RunRequest {
   /** Steps the model may take (replayed steps come on top; without a model it is not used). */
   maxSteps: number;
   thinking?: boolean;
-  /** Look again at a crop around each click's point before it runs (a live model only, not replayed steps). */
-  zoomClicks?: boolean;
   /** How the model is shown earlier steps (screenshots kept, their scale, sliding or stable). */
   history?: HistoryOptions;
-  /** Extra model calls per step: verify before done (and the other checks in reasoning.ts). */
+  /** Extra model calls per step: verify before done, zoom-in clicks (and the other checks in reasoning.ts). */
   reasoning?: ReasoningOptions;
   /** X display (default $DISPLAY) and monitor (default: the replayed run's when it exists here, else the primary). */
   display?: string;
@@ -132,6 +131,10 @@ async function openEnvironment(request: RunRequest, recordedMonitor: string | un
 
 export async function openRun(asked: RunRequest): Promise<OpenRun> {
   if (asked.model === undefined && asked.replay === undefined) throw new RunInputError('a run needs a model, recorded steps to perform again, or both');
+  const zoomClicks = asked.reasoning?.zoomClicks === true;
+  if (zoomClicks && asked.model !== undefined && (await input(async () => parseModelSpec(asked.model!))).kind === 'replay') {
+    throw new RunInputError('zoom-in clicks (--zoom-clicks) need a live model: a replay: model answers with its recorded replies, one per step');
+  }
   // The display the desktop driver defaults to is the one the watcher and the window rules must see.
   const display = asked.display ?? (process.platform === 'linux' ? process.env['DISPLAY'] : undefined);
   const request: RunRequest = { ...asked, ...(display !== undefined ? { display } : {}) };
@@ -203,6 +206,8 @@ export async function openRun(asked: RunRequest): Promise<OpenRun> {
     const rethink = request.reasoning?.rethink;
     if (rethink && !(Number.isInteger(rethink.maxTokens) && rethink.maxTokens >= 1)) throw new RunInputError(`the rethink token cap must be a whole number >= 1 (got ${rethink.maxTokens})`);
     if (rethink && model && !model.backend.info().continuesReplies) warn(`${request.model} cannot continue a reply, so --rethink does nothing with it`);
+    // A second look during replayed steps would take the next recorded reply as its answer.
+    if (zoomClicks && replay) warn('zoom-in clicks are off in a run that performs recorded steps again');
 
     const { environment, monitor } = await openEnvironment(request, replay?.display);
     closers.push(() => environment.dispose());
@@ -218,7 +223,6 @@ export async function openRun(asked: RunRequest): Promise<OpenRun> {
     const settings: RunInfo['settings'] = {
       maxSteps,
       thinking: request.thinking ?? false,
-      ...(request.zoomClicks ? { zoomClicks: true } : {}),
       history: request.history ?? {},
       coordinates: info.coordinates,
       ...(request.display !== undefined ? { display: request.display } : {}),
@@ -263,8 +267,7 @@ export async function openRun(asked: RunRequest): Promise<OpenRun> {
           trace,
           signal: abort.signal,
           ...(request.thinking !== undefined ? { thinking: request.thinking } : {}),
-          // Replayed steps answer with recorded points; a second look would take the next recorded reply.
-          ...(request.zoomClicks && !replayed ? { zoomClicks: true } : {}),
+          ...(zoomClicks && !replayed ? { zoomClicks: true } : {}),
           ...(request.history ? { history: request.history } : {}),
           ...(verifyDone ? { verifyDone } : {}),
           ...(request.reasoning?.rethink ? { rethink: request.reasoning.rethink } : {}),

@@ -1,5 +1,5 @@
 /**
- * The extra model calls a run may spend at a step to decide better (issue: rethink, verify, best of N),
+ * The extra model calls a run may spend at a step to decide better (rethink, verify, best of N, zoom-in clicks),
  * as every entry point asks for them (CLI flags, the UI's start form, bench): plain data, specs as
  * strings. openRun turns them into the loop's options (opening a judge model when one is named).
  */
@@ -21,4 +21,9 @@ export interface ReasoningOptions {
     n: number;
     select: 'vote' | 'judge';
   };
+  /**
+   * Zoom-in clicks: before a click runs, the model looks again at a native-resolution crop around its
+   * point and the click goes where that look points (agent/loop/zoom-clicks.ts). A live model only.
+   */
+  zoomClicks?: boolean;
 }

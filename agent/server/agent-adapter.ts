@@ -5,11 +5,12 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkGrounding } from '../doctor/grounding.ts';
 import type { LoopEvent } from '../loop/events.ts';
 import { openRun } from '../run/open-run.ts';
 import { DEFAULT_POLICY_FILE, parsePolicy } from '../safety/policy.ts';
 import type { TraceWriter } from '../trace/writer.ts';
-import type { AgentFacts, AgentPort, Availability, ConfirmQuestion, LiveRun, RunCallbacks, StartRunOptions } from './agent-port.ts';
+import type { AgentFacts, AgentPort, Availability, ConfirmQuestion, GroundingCheckRequest, LiveRun, RunCallbacks, StartRunOptions } from './agent-port.ts';
 
 /** The providers in this onnxruntime-node build that the Kimi engine can run on (what the Run screen offers). */
 async function executionProviders(): Promise<string[]> {
@@ -124,5 +125,12 @@ export function createAgentAdapter(): AgentPort {
       return { executionProviders: eps, displays, safetyRules: rules };
     },
     startRun,
+    checkGrounding: (request: GroundingCheckRequest) =>
+      checkGrounding(request.model, request.display, {
+        zoom: request.zoom,
+        signal: request.signal,
+        onProgress: request.onProgress,
+        ...(request.executionProvider !== undefined ? { provider: request.executionProvider } : {}),
+      }),
   };
 }

@@ -56,6 +56,8 @@ export class AgentHost {
   private readonly live = new Map<string, LiveEntry>();
   private readonly benches = new Map<string, BenchEntry>();
   private readonly benchErrors = new Map<string, string>();
+  /** The grounding check going now: one at a time, since each opens a model. */
+  private grounding?: AbortController;
 
   constructor(private readonly options: HostOptions) {}
 
@@ -105,6 +107,7 @@ export class AgentHost {
       clearInterval(bench.timer);
       bench.process.stop();
     }
+    this.grounding?.abort();
     await Promise.all(finishing);
   }
 
@@ -191,14 +194,14 @@ export class AgentHost {
       return { benches };
     },
     'bench.get': async ({ benchId }) => ({ bench: await this.readBench(benchId) }),
-    'bench.start': async ({ suite, model, envs, maxSteps }) => {
+    'bench.start': async ({ suite, model, envs, maxSteps, zoomClicks }) => {
       if (!(await exists(suite))) throw new Error(`no task index or folder at ${suite}: give a test_all.json-style index or a folder of task files`);
       const benchId = `bench-${newRunId()}`;
       const outDir = runPath(this.options.runsDir, benchId);
       await mkdir(outDir, { recursive: true });
       const meta: BenchMeta = { suite, model, startedAt: new Date().toISOString() };
       await writeFile(join(outDir, 'bench.json'), JSON.stringify(meta, null, 2));
-      const child = (this.options.launchBench ?? launchBenchCli)({ suite, model, envs, maxSteps, outDir });
+      const child = (this.options.launchBench ?? launchBenchCli)({ suite, model, envs, maxSteps, zoomClicks, outDir });
       const progress = () => void this.readBench(benchId).then((bench) => this.emit({ type: 'bench.progress', bench }));
       const timer = setInterval(progress, this.options.benchPollMs ?? 1000);
       this.benches.set(benchId, { process: child, timer });
@@ -225,6 +228,31 @@ export class AgentHost {
         agentAvailable: availability.ok,
         agentUnavailableReason: availability.ok ? undefined : availability.reason,
       };
+    },
+    'grounding.check': async ({ model, display, executionProvider, zoom }) => {
+      if (this.grounding) throw new Error('a grounding check is already running; wait for its result or stop it');
+      const controller = new AbortController();
+      this.grounding = controller;
+      try {
+        const check = await this.options.agent.checkGrounding({
+          model,
+          zoom,
+          ...(display !== undefined ? { display } : {}),
+          ...(executionProvider !== undefined ? { executionProvider } : {}),
+          signal: controller.signal,
+          onProgress: (progress) => this.emit({ type: 'grounding.progress', model, progress }),
+        });
+        return { check };
+      } catch (error) {
+        throw controller.signal.aborted ? new Error('the grounding check was stopped') : error;
+      } finally {
+        this.grounding = undefined;
+      }
+    },
+    'grounding.stop': async () => {
+      const running = this.grounding !== undefined;
+      this.grounding?.abort();
+      return { stopped: running };
     },
   };
 

@@ -4,6 +4,7 @@
  * tests and Electron get it through the host options, so the host never imports those modules itself.
  */
 import type { RecordedAction } from '../protocol/actions.ts';
+import type { GroundingCheckP, GroundingProgressP } from '../protocol/messages.ts';
 import type { RunInfo, StepRecord } from '../trace/types.ts';
 import type { HistoryOptions } from '../prompts/types.ts';
 import type { ReasoningOptions } from '../run/reasoning.ts';
@@ -60,9 +61,20 @@ export interface AgentFacts {
   safetyRules: { id: string; decision: 'allow' | 'confirm' | 'deny'; description: string }[];
 }
 
+export interface GroundingCheckRequest {
+  model: string;
+  display?: string;
+  executionProvider?: string;
+  zoom: boolean;
+  onProgress(progress: GroundingProgressP): void;
+  signal: AbortSignal;
+}
+
 export interface AgentPort {
   availability(): Promise<Availability>;
   /** What the Settings screen shows; never throws (missing parts give empty lists). */
   facts(): Promise<AgentFacts>;
   startRun(options: StartRunOptions, callbacks: RunCallbacks): Promise<LiveRun>;
+  /** The grounding check of `doctor --grounding` on a display of this machine; throws with what to fix. */
+  checkGrounding(request: GroundingCheckRequest): Promise<GroundingCheckP>;
 }

@@ -10,6 +10,7 @@ export interface BenchJob {
   model: string;
   envs: number;
   maxSteps: number;
+  zoomClicks: boolean;
   outDir: string;
 }
 
@@ -24,7 +25,7 @@ export type BenchLauncher = (job: BenchJob) => BenchProcess;
 const CLI = fileURLToPath(new URL('../../bin/deskpilot.js', import.meta.url));
 
 export const launchBenchCli: BenchLauncher = (job) => {
-  const args = [CLI, 'bench', job.suite, '--model', job.model, '--out', job.outDir, '--envs', String(job.envs), '--max-steps', String(job.maxSteps)];
+  const args = [CLI, 'bench', job.suite, '--model', job.model, '--out', job.outDir, '--envs', String(job.envs), '--max-steps', String(job.maxSteps), ...(job.zoomClicks ? ['--zoom-clicks'] : [])];
   // Inside Electron, execPath is the Electron binary: ELECTRON_RUN_AS_NODE makes it a plain Node.
   const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });

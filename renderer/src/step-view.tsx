@@ -78,6 +78,18 @@ function Verification({ check }: { check: NonNullable<StepP['verification']> }) 
   );
 }
 
+/** Zoom-in clicks: where the model pointed, the crop it looked at again, where the click went (screen pixels). */
+function ZoomedClicks({ actions }: { actions: StepP['actions'] }) {
+  const round = (p: { x: number; y: number }) => `(${Math.round(p.x)}, ${Math.round(p.y)})`;
+  return actions.map((a, i) =>
+    a.zoom ? (
+      <p key={i} className="muted" data-testid="zoom">
+        Zoomed click: the model pointed at {round(a.zoom.first)}; a second look at the {Math.round(a.zoom.crop.width)}×{Math.round(a.zoom.crop.height)} crop at {round(a.zoom.crop)} gave {describeAction(a.screen)}
+      </p>
+    ) : null,
+  );
+}
+
 export function StepDetail({ step }: { step: StepP }) {
   const { captureWidth, captureHeight, modelWidth, modelHeight, display } = step.observation;
   return (
@@ -94,6 +106,7 @@ export function StepDetail({ step }: { step: StepP }) {
         {step.samples ? <Samples samples={step.samples} /> : null}
         {step.rethink ? <Rethink look={step.rethink} /> : null}
         {step.verification ? <Verification check={step.verification} /> : null}
+        <ZoomedClicks actions={step.actions} />
         {step.feedback ? <p className="warn">{step.feedback}</p> : null}
         <table className="actions" data-testid="actions">
           <thead>

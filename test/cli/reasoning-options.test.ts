@@ -28,6 +28,11 @@ describe('reasoning options', () => {
     expect(run('--samples', '2', '--select', 'judge')).toMatchObject({ reasoning: { samples: { n: 2, select: 'judge' } } });
   });
 
+  it('--zoom-clicks asks for a second look before each click', () => {
+    expect(run('--zoom-clicks')).toMatchObject({ reasoning: { zoomClicks: true } });
+    expect(run('--zoom-clicks', '--samples', '3')).toMatchObject({ reasoning: { zoomClicks: true, samples: { n: 3 } } });
+  });
+
   it('refuses bad values, naming the option and the value', () => {
     expect(() => run('--samples', '1')).toThrow(/--samples must be a whole number from 2 to 16 \(got "1"\)/);
     expect(() => run('--samples', '3', '--select', 'best')).toThrow(/--select must be vote or judge \(got "best"\)/);

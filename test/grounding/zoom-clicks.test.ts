@@ -1,9 +1,10 @@
 /**
  * deskpilot run --zoom-clicks on a real Chromium window on Xvfb: a click the model placed beside the
  * Add button misses it without zoom; with zoom, the second look at the crop around that point lands
- * it on the button, and the trace keeps both points and the crop.
+ * it on the button, and the trace keeps both points and the crop. deskpilot bench --zoom-clicks does
+ * the same for a task on its own display.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,7 +57,7 @@ describe('deskpilot run --zoom-clicks', () => {
     expect(await desk.form.state()).toMatchObject({ count: '1' });
     const trace = await readTrace(out);
     expect(trace.warnings).toEqual([]);
-    expect(trace.run.settings).toMatchObject({ zoomClicks: true });
+    expect(trace.run.settings['reasoning']).toEqual({ zoomClicks: true });
     const [click] = trace.steps[0]!.actions;
     expect(click!.model).toMatchObject({ kind: 'click', at: { x: FIRST.x, y: FIRST.y, unit: 'screen' } });
     expect(click!.screen).toMatchObject({ kind: 'click', at: { x: 140, y: 170 } });
@@ -67,6 +68,29 @@ describe('deskpilot run --zoom-clicks', () => {
   it('refuses --zoom-clicks with a replay: model', async () => {
     const r = await deskpilot(['run', 'x', '--model', `replay:${root}`, '--display', desk.vd.display, '--zoom-clicks']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--zoom-clicks needs a live model');
+    expect(r.stderr).toContain('zoom-in clicks (--zoom-clicks) need a live model');
+  }, SLOW);
+
+  it('bench --zoom-clicks: the click of a task gets the second look, and its trace keeps both points', async () => {
+    const suite = join(root, 'suite', 'zoom');
+    const scripts = join(root, 'scripts');
+    await mkdir(suite, { recursive: true });
+    await mkdir(scripts, { recursive: true });
+    await writeFile(join(suite, 'zoom-task.json'), JSON.stringify({ id: 'zoom-task', instruction: 'press Add', config: [], evaluator: { func: 'infeasible' } }));
+    await writeFile(join(scripts, 'zoom-task.json'), JSON.stringify({ family: 'pyautogui', replies: [code('pyautogui.click(400, 300)'), code('pyautogui.click(40, 70)'), 'DONE'] }));
+    const out = join(root, 'bench');
+    const r = await deskpilot(['bench', join(root, 'suite'), '--model', `script:${scripts}`, '--out', out, '--zoom-clicks', '--max-steps', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    const trace = await readTrace(join(out, 'zoom', 'zoom-task'));
+    expect(trace.warnings).toEqual([]);
+    expect(trace.run.settings['reasoning']).toEqual({ zoomClicks: true });
+    const { display } = trace.steps[0]!.observation;
+    const [click] = trace.steps[0]!.actions;
+    // The crop is half the task's screen, centred on (400, 300) and kept inside it; the second look's
+    // (40, 70) is in the crop's pixels.
+    const crop = { width: display.width / 2, height: display.height / 2, x: Math.max(0, 400 - display.width / 4), y: Math.max(0, 300 - display.height / 4) };
+    expect(click!.zoom).toMatchObject({ first: { x: 400, y: 300 }, crop });
+    expect(click!.screen).toMatchObject({ kind: 'click', at: { x: crop.x + 40, y: crop.y + 70 } });
+    expect(click!.execution?.ok).toBe(true);
   }, SLOW);
 });

@@ -68,7 +68,7 @@ function call(c: Client, name: string, args: Record<string, unknown>, onProgress
   }) as Promise<CallToolResult>;
 }
 
-let models: { ground: string; form: string; confirm: string; slow: string };
+let models: { ground: string; form: string; confirm: string; slow: string; zoom: string };
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'deskpilot-mcp-'));
@@ -79,10 +79,12 @@ beforeAll(async () => {
     form: await script('form', [code(`pyautogui.click(${input.x}, ${input.y})`), code("pyautogui.typewrite('hello')"), code(`pyautogui.click(${button.x}, ${button.y})`), 'DONE']),
     confirm: await script('confirm', [code(`pyautogui.click(${input.x}, ${input.y})`), code(`pyautogui.typewrite('${SECRET}')`), 'DONE']),
     slow: await script('slow', Array.from({ length: 30 }, () => code('time.sleep(0.5)')), 500),
+    // A click beside the Add button, then the second look's answer in the crop's pixels: the button.
+    zoom: await script('zoom', [code('pyautogui.click(300, 250)'), code(`pyautogui.click(${button.x - 100}, ${button.y - 100})`), 'DONE']),
   };
   const policy = join(root, 'policy.yaml');
   await writeFile(policy, 'version: 1\nrules:\n  - id: test/needs-a-yes\n    decision: confirm\n    reason: the magic word needs a yes\n    when:\n      text: [magic-word]\n');
-  args = ['--model', models.ground, '--model', models.form, '--model', models.confirm, '--model', models.slow, '--display', desktop.vd.display, '--runs-dir', runsDir, '--policy', policy, '--mask-region', '0,500,800,100'];
+  args = ['--model', models.ground, '--model', models.form, '--model', models.confirm, '--model', models.slow, '--model', models.zoom, '--display', desktop.vd.display, '--runs-dir', runsDir, '--policy', policy, '--mask-region', '0,500,800,100'];
   client = await connect(true);
 }, SLOW);
 
@@ -99,7 +101,23 @@ describe('deskpilot mcp over stdio', () => {
     const runTask = tools.find((t) => t.name === 'run_task')!;
     expect(runTask.inputSchema.required).toEqual(['instruction']);
     expect(JSON.stringify(runTask.inputSchema.properties)).toContain(models.form);
+    expect(runTask.inputSchema.properties).toMatchObject({ zoom_clicks: { type: 'boolean' } });
   });
+
+  it('run_task with zoom_clicks: the click beside the button gets a second look and presses it; the trace keeps both points', async () => {
+    await desktop.form.reset();
+    const result = await call(client, 'run_task', { instruction: 'press Add', model: models.zoom, zoom_clicks: true });
+    expect(result.structuredContent).toMatchObject({ status: 'success', steps: 2 });
+    expect((await desktop.form.state()).count).toBe('1');
+    const trace = await readTrace((result.structuredContent as { trace: string }).trace);
+    expect(trace.run.settings['reasoning']).toEqual({ zoomClicks: true });
+    // The crop is half the 800x600 screen around (300, 250): 400x300 at (100, 100).
+    expect(trace.steps[0]!.actions[0]).toMatchObject({
+      model: { kind: 'click', at: { x: 300, y: 250 } },
+      screen: { kind: 'click', at: desktop.form.button },
+      zoom: { first: { x: 300, y: 250 }, crop: { x: 100, y: 100, width: 400, height: 300 } },
+    });
+  }, SLOW);
 
   it('run_task drives the page to success, streams progress and leaves a readable trace', async () => {
     await desktop.form.reset();
@@ -236,6 +254,7 @@ describe('deskpilot mcp over stdio', () => {
       ['run_task', { instruction: '  ' }, /instruction is empty; say what to do on the desktop/],
       ['run_task', { instruction: 'x', model: 'openai:http://elsewhere.example/v1#m' }, /model must be one of the models the user allowed: script:/],
       ['run_task', { instruction: 'x', max_steps: 1000 }, /max_steps must be at most 100; split a longer task/],
+      ['run_task', { instruction: 'x', zoom_clicks: 'yes' }, /zoom_clicks must be true or false/],
       ['get_run', { run_id: '../../etc' }, /run_id must be a run id as run_task or list_runs gave it/],
       ['get_run', { run_id: 'no-such-run' }, /there is no run "no-such-run" in the runs folder; call list_runs/],
       ['screenshot', { display: 'not a display' }, /display must be an X display name like ":0"/],

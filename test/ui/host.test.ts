@@ -26,6 +26,9 @@ const noAgent: AgentPort = {
   startRun: async () => {
     throw new Error('unreachable');
   },
+  checkGrounding: async () => {
+    throw new Error('unreachable');
+  },
 };
 
 function fakeBenchLauncher() {

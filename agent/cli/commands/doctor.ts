@@ -4,7 +4,7 @@
  */
 import { checkDesktop } from '../../doctor/desktop.ts';
 import { checkModel } from '../../doctor/model.ts';
-import { checkGrounding } from '../../doctor/grounding.ts';
+import { checkGrounding, groundingResult } from '../../doctor/grounding.ts';
 import { checkProviders } from '../../doctor/providers.ts';
 import { formatResults, guard, type CheckResult } from '../../doctor/report.ts';
 import { parseExecutionProvider } from '../../../models/kimi/runtime/providers.ts';
@@ -25,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.grounding) {
     const display = values.display ?? process.env.DISPLAY;
     const options = { zoom: values.zoom ?? false, ...(values.provider !== undefined ? { provider: values.provider } : {}) };
-    results.push(...(await guard('grounding', () => checkGrounding(values.model!, display, options))));
+    results.push(...(await guard('grounding', async () => groundingResult(await checkGrounding(values.model!, display, options)))));
   }
   process.stdout.write((values.json ? JSON.stringify(results, null, 2) : formatResults(results)) + '\n');
   return results.some((r) => r.status === 'fail') ? 1 : 0;

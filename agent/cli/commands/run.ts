@@ -22,7 +22,6 @@ const USAGE = `usage: deskpilot run "<instruction>" --model <spec> [options]
   --max-steps N     step cap (default 15)
   --task ID         task id (picks <dir>/<ID>.json for script:<dir>)
   --thinking        let a thinking model think before answering
-  --zoom-clicks     before each click, look again at a native-resolution crop around its point
 ${HISTORY_USAGE}
 ${REASONING_USAGE}
 ${SAFETY_USAGE}`;
@@ -36,7 +35,6 @@ export interface RunArgs {
   maxSteps: number;
   task?: string;
   thinking: boolean;
-  zoomClicks: boolean;
   history: HistoryOptions;
   reasoning: ReasoningOptions;
   safety: SafetyOptions;
@@ -55,7 +53,6 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
       'max-steps': { type: 'string' },
       task: { type: 'string' },
       thinking: { type: 'boolean', default: false },
-      'zoom-clicks': { type: 'boolean', default: false },
       ...HISTORY_OPTIONS,
       ...REASONING_OPTIONS,
       ...SAFETY_FLAGS,
@@ -70,9 +67,6 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
     throw new UsageError(`expected exactly one instruction in quotes (got ${positionals.length})\n${USAGE}`);
   }
   if (!values.model) throw new UsageError(`--model is required\n${USAGE}`);
-  if (values['zoom-clicks'] && values.model.startsWith('replay:')) {
-    throw new UsageError('--zoom-clicks needs a live model: a replay: model answers with its recorded replies, one per step');
-  }
   const maxSteps = values['max-steps'] === undefined ? 15 : Number(values['max-steps']);
   if (!Number.isInteger(maxSteps) || maxSteps < 1 || maxSteps > 1000) {
     throw new UsageError(`--max-steps must be a whole number from 1 to 1000 (got "${values['max-steps']}")`);
@@ -87,7 +81,6 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
     model: values.model,
     maxSteps,
     thinking: values.thinking ?? false,
-    zoomClicks: values['zoom-clicks'] ?? false,
     history: parseHistoryOptions(values),
     reasoning: parseReasoningOptions(values),
     safety: safetyFromFlags(values),
@@ -112,7 +105,6 @@ export async function run(argv: string[]): Promise<number> {
     model: args.model,
     maxSteps: args.maxSteps,
     thinking: args.thinking,
-    ...(args.zoomClicks ? { zoomClicks: true } : {}),
     history: args.history,
     reasoning: args.reasoning,
     safety: args.safety,

@@ -20,6 +20,7 @@ export function RunScreen() {
   const [rethink, setRethink] = useState(false);
   const [samples, setSamples] = useState(1);
   const [select, setSelect] = useState<'vote' | 'judge'>('vote');
+  const [zoomClicks, setZoomClicks] = useState(false);
   const [error, setError] = useState<string>();
   const [live, setLive] = useState<RunP[]>([]);
 
@@ -38,11 +39,12 @@ export function RunScreen() {
     try {
       const history: StartRunP['history'] = { scale: historyScale, mode: historyMode, ...(historyImages.trim() ? { images: Number(historyImages) } : {}) };
       const reasoning: StartRunP['reasoning'] =
-        verifyDone || rethink || samples > 1
+        verifyDone || rethink || samples > 1 || zoomClicks
           ? {
               ...(verifyDone ? { verifyDone: { limit: DEFAULT_VERIFY_LIMIT } } : {}),
               ...(rethink ? { rethink: { maxTokens: DEFAULT_RETHINK_TOKENS } } : {}),
               ...(samples > 1 ? { samples: { n: samples, select } } : {}),
+              ...(zoomClicks ? { zoomClicks: true } : {}),
             }
           : undefined;
       const { runId } = await client.request({
@@ -88,6 +90,9 @@ export function RunScreen() {
           </label>
           <label className="check" title="Thinking models: before acting on a done, a risky or a repeated action, let the model check the screenshot again (costs extra tokens)">
             <input type="checkbox" checked={rethink} onChange={(e) => setRethink(e.target.checked)} data-testid="rethink" /> Rethink before acting
+          </label>
+          <label className="check" title="Before each click, the model looks again at a full-resolution crop around its point; the click goes where that look points (costs a model call per click)">
+            <input type="checkbox" checked={zoomClicks} onChange={(e) => setZoomClicks(e.target.checked)} data-testid="zoom-clicks" /> Zoom in before clicks
           </label>
           <label title="Best of N: more replies per step on the same prompt, one chosen (each costs a model call)">
             Replies per step

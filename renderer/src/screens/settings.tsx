@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { SettingsP } from '../../../agent/protocol/messages.ts';
 import { useClient } from '../client-context.ts';
+import { GroundingCheck } from '../grounding-check.tsx';
 
-/** What this host has: model packages, execution providers, displays, safety rules. */
+/** What this host has: model packages, execution providers, displays, safety rules; a grounding check of its screen. */
 export function SettingsScreen() {
   const client = useClient();
   const [settings, setSettings] = useState<SettingsP>();
@@ -30,6 +31,8 @@ export function SettingsScreen() {
           </li>
         ))}
       </ul>
+      <h2>Grounding check</h2>
+      <GroundingCheck settings={settings} />
       <h2>Execution providers</h2>
       <p data-testid="providers">{settings.executionProviders.join(', ') || 'none found'}</p>
       <h2>Displays</h2>

@@ -65,6 +65,7 @@ export function TasksScreen({ benchId }: { benchId: string }) {
   const [suite, setSuite] = useState('');
   const [model, setModel] = useState('');
   const [envs, setEnvs] = useState(1);
+  const [zoomClicks, setZoomClicks] = useState(false);
   const [error, setError] = useState<string>();
   useEffect(() => {
     client.request({ type: 'bench.list' }).then((r) => setBenches(r.benches), (e: Error) => setError(e.message));
@@ -75,7 +76,7 @@ export function TasksScreen({ benchId }: { benchId: string }) {
   const start = async (e: FormEvent) => {
     e.preventDefault();
     try {
-      const { benchId: id } = await client.request({ type: 'bench.start', suite, model, envs, maxSteps: 15 });
+      const { benchId: id } = await client.request({ type: 'bench.start', suite, model, envs, maxSteps: 15, zoomClicks });
       go('tasks', id);
     } catch (err) {
       setError((err as Error).message);
@@ -90,6 +91,9 @@ export function TasksScreen({ benchId }: { benchId: string }) {
         <input placeholder="model spec" value={model} onChange={(e) => setModel(e.target.value)} data-testid="bench-model" />
         <label>
           envs <input type="number" min={1} max={16} value={envs} onChange={(e) => setEnvs(Number(e.target.value))} />
+        </label>
+        <label title="Before each click, the model looks again at a full-resolution crop around its point (costs a model call per click)">
+          <input type="checkbox" checked={zoomClicks} onChange={(e) => setZoomClicks(e.target.checked)} data-testid="bench-zoom-clicks" /> zoom in before clicks
         </label>
         <button type="submit" disabled={!suite || !model}>Start bench run</button>
       </form>
