@@ -11,7 +11,7 @@
  * dependencies); files the code reads beside itself (`new URL('./x.yaml', import.meta.url)`) stay in the
  * source tree and the bundle points at them from dist/app/.
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'vite';
@@ -107,33 +107,44 @@ export interface AppBuild {
   siblings: string[];
 }
 
-/** Builds the four entries into `outDir` (emptied first). */
+/**
+ * Builds the four entries into `outDir`, replacing what was there. The build lands in a staging folder
+ * beside it (the same depth, so the paths to sibling files hold) and is renamed into place: a build
+ * killed halfway leaves the previous one whole, never main.js without its chunks.
+ */
 export async function buildApp(outDir = APP_OUT): Promise<AppBuild> {
-  rmSync(outDir, { recursive: true, force: true });
+  const staging = `${outDir}.staging-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
   const siblings = new Set<string>();
   const input = Object.fromEntries(Object.entries(APP_ENTRIES).map(([name, source]) => [name, join(ROOT, source)]));
-  await build({
-    configFile: false,
-    root: ROOT,
-    logLevel: 'warn',
-    plugins: [siblingFiles(outDir, siblings)],
-    build: {
-      ssr: true,
-      outDir,
-      emptyOutDir: false,
-      minify: false,
-      sourcemap: true,
-      target: 'node20',
-      copyPublicDir: false,
-      rolldownOptions: {
-        input,
-        external: isPackage,
-        output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+  try {
+    await build({
+      configFile: false,
+      root: ROOT,
+      logLevel: 'warn',
+      plugins: [siblingFiles(outDir, siblings)],
+      build: {
+        ssr: true,
+        outDir: staging,
+        emptyOutDir: false,
+        minify: false,
+        sourcemap: true,
+        target: 'node20',
+        copyPublicDir: false,
+        rolldownOptions: {
+          input,
+          external: isPackage,
+          output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+        },
       },
-    },
-  });
+    });
+    for (const name of Object.keys(APP_ENTRIES)) if (!existsSync(join(staging, `${name}.js`))) throw new Error(`the build wrote no ${name}.js into ${staging}`);
+    rmSync(outDir, { recursive: true, force: true });
+    renameSync(staging, outDir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
   const entries = Object.fromEntries(Object.keys(APP_ENTRIES).map((name) => [name, join(outDir, `${name}.js`)]));
-  for (const file of Object.values(entries)) if (!existsSync(file)) throw new Error(`the build wrote no ${file}`);
   return { entries: entries as AppBuild['entries'], siblings: [...siblings].sort() };
 }
 
