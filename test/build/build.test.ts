@@ -3,11 +3,12 @@
  * the packaged app runs it: plain `node`, with a guard loaded into every process and worker thread that
  * fails any import of tsx or of a TypeScript file and logs which entry it guarded. The built CLI drives
  * an Xvfb display through the built driver and runs a tiny model through the built worker (compared
- * with the same question answered from sources); the built main process starts with a stand-in for the
- * `electron` module (no Electron binary exists here), so Electron itself is not what this checks.
+ * with the same question answered from sources); electron/launch.js starts the built main process
+ * with a stand-in for the `electron` module (no Electron binary exists here), so Electron itself (its
+ * asar archive, sandbox, windows) is not what this checks.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
@@ -41,11 +42,17 @@ let guardFile: string;
 const displays: VirtualDisplay[] = [];
 
 beforeAll(async () => {
-  // Inside the project, as dist/app is: the bundle finds node_modules and the files it reads by walking up.
+  // Inside the project, as dist/app is: the bundle finds node_modules and the files it reads by walking
+  // up. `work` stands for the app's root: dist/app and a copy of electron/launch.js, laid out as packed.
   mkdirSync(join(ROOT, '.cache'), { recursive: true });
   work = mkdtempSync(join(ROOT, '.cache', 'build-test-'));
-  out = join(work, 'app');
+  out = join(work, 'dist', 'app');
   build = await buildApp(out);
+  mkdirSync(join(work, 'electron'));
+  copyFileSync(join(ROOT, 'electron', 'launch.js'), join(work, 'electron', 'launch.js'));
+  mkdirSync(join(work, 'renderer', 'dist'), { recursive: true });
+  writeFileSync(join(work, 'renderer', 'dist', 'index.html'), '<!doctype html><title>built UI</title>');
+  writeFileSync(join(work, 'electron-stand-in.mjs'), ELECTRON_STAND_IN);
   guardFile = join(work, 'no-typescript.mjs');
   writeFileSync(guardFile, GUARD);
 });
@@ -83,6 +90,17 @@ function plainNode(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
       resolve({ code, stdout, stderr, guarded });
     });
   });
+}
+
+/**
+ * Runs `body` (an ES module's text) with plain node, the guard, and `electron` resolved to the stand-in
+ * of a packaged app whose root is `appRoot`.
+ */
+function withElectronStandIn(appRoot: string, body: string, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  const standIn = pathToFileURL(join(work, 'electron-stand-in.mjs')).href;
+  const hooks = `export async function resolve(s, c, next) { return s === 'electron' ? { url: ${JSON.stringify(standIn)}, shortCircuit: true } : next(s, c); }`;
+  const runner = `import { register } from 'node:module';\nregister('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));\n${body}`;
+  return plainNode(['--input-type=module', '-e', runner], { ...env, STAND_IN_APP_PATH: appRoot });
 }
 
 describe('npm run build', () => {
@@ -141,19 +159,13 @@ describe('npm run build', () => {
     expect(answer(built.stdout).completionTokens).toBe(6);
   });
 
-  it('the built main process starts with Electron stood in for: windows with the preload, IPC, the app:// UI, task runs through the built CLI', async () => {
-    const appPath = join(work, 'packaged');
-    mkdirSync(join(appPath, 'renderer', 'dist'), { recursive: true });
-    writeFileSync(join(appPath, 'renderer', 'dist', 'index.html'), '<!doctype html><title>built UI</title>');
+  it('launch.js in a packaged app starts the built main process (Electron stood in for): windows with the preload, IPC, the app:// UI, task runs through the built CLI', async () => {
     const suite = join(work, 'empty-suite');
     mkdirSync(suite);
-    const stand = join(work, 'electron-stand-in.mjs');
-    writeFileSync(stand, ELECTRON_STAND_IN);
-    const hooks = `export async function resolve(s, c, next) { return s === 'electron' ? { url: ${JSON.stringify(pathToFileURL(stand).href)}, shortCircuit: true } : next(s, c); }`;
-    const runner = `
-      import { register } from 'node:module';
+    const body = `
       import { setTimeout as sleep } from 'node:timers/promises';
-      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));
+      await import(${JSON.stringify(pathToFileURL(join(work, 'electron', 'launch.js')).href)});
+      // The module launch.js loaded: the same URL gives the same instance.
       const { started } = await import(${JSON.stringify(pathToFileURL(build.entries.main).href)});
       await started;
       const { protocols, ipc, report } = globalThis.electronStandIn;
@@ -165,7 +177,7 @@ describe('npm run build', () => {
       for (let i = 0; i < 600 && (bench = (await command({ type: 'bench.get', benchId })).result.bench).status === 'running'; i++) await sleep(100);
       console.log(JSON.stringify({ ...report(), page: await page.text(), hello, bench }));
       process.exit(0);`;
-    const ran = await plainNode(['--input-type=module', '-e', runner], { STAND_IN_APP_PATH: appPath, DESKPILOT_RUNS_DIR: join(work, 'runs') });
+    const ran = await withElectronStandIn(work, body, { DESKPILOT_RUNS_DIR: join(work, 'runs') });
     expect(ran.code, ran.stderr).toBe(0);
     const report = JSON.parse(ran.stdout.trim().split('\n').pop()!) as {
       windows: { url: string; preload: string; sandbox: boolean }[];
@@ -175,7 +187,8 @@ describe('npm run build', () => {
       bench: { status: string; error?: string };
     };
     expect(report.sandboxEnabled).toBe(true);
-    expect(report.windows.map((w) => w.preload)).toEqual([join(appPath, 'dist', 'preload', 'preload.cjs'), join(appPath, 'dist', 'preload', 'preload.cjs')]);
+    const preload = join(work, 'dist', 'preload', 'preload.cjs');
+    expect(report.windows.map((w) => w.preload)).toEqual([preload, preload]);
     expect(report.windows.every((w) => w.sandbox)).toBe(true);
     expect(report.windows[0].url).toMatch(/^app:\/\/deskpilot\/index\.html/);
     expect(report.page).toContain('built UI');
@@ -183,6 +196,15 @@ describe('npm run build', () => {
     // The task run finished (an empty suite) in a CLI process the main process started from the build.
     expect(report.bench).toMatchObject({ status: 'finished' });
     expect(ran.guarded.filter((g) => g.entry === build.entries.cli)).toHaveLength(1);
+  });
+
+  it('launch.js in an app packaged without the build says so and how to mend it', async () => {
+    const bare = join(work, 'bare');
+    mkdirSync(join(bare, 'electron'), { recursive: true });
+    copyFileSync(join(ROOT, 'electron', 'launch.js'), join(bare, 'electron', 'launch.js'));
+    const ran = await withElectronStandIn(bare, `await import(${JSON.stringify(pathToFileURL(join(bare, 'electron', 'launch.js')).href)});`);
+    expect(ran.code).not.toBe(0);
+    expect(ran.stderr).toContain(`DeskPilot was packaged without its build: ${join(bare, 'dist', 'app', 'main.js')} is missing; run npm run build, then package again`);
   });
 
   it('a build that lost its worker says which file is missing and how to mend it', async () => {
@@ -196,8 +218,9 @@ describe('npm run build', () => {
 });
 
 /**
- * The `electron` module for the built main process: the calls main.ts makes, recorded; any other
- * method is accepted and ignored, so this checks what the bundle does, not which API it calls.
+ * The `electron` module of a packaged app, for launch.js and the built main process: the calls they
+ * make are recorded; any other method is accepted and ignored, so this checks what the bundle does,
+ * not which Electron API it calls.
  */
 const ELECTRON_STAND_IN = `
 const windows = [];
@@ -219,6 +242,7 @@ class BrowserWindow {
   async loadURL(url) { this.url = url; }
 }
 export const app = tolerant({
+  isPackaged: true,
   enableSandbox: () => (sandboxEnabled = true),
   whenReady: () => Promise.resolve(),
   getAppPath: () => process.env.STAND_IN_APP_PATH,
