@@ -21,17 +21,17 @@ export interface EntryPoint {
 }
 
 /** This module is a chunk of the build when its own file is JavaScript: tsx and vitest load it as .ts. */
-export const RUNNING_BUILT = !import.meta.url.endsWith('.ts');
+const RUNNING_BUILT = !import.meta.url.endsWith('.ts');
 
 /**
  * `source`: the entry in the source tree (a .ts file, or a .js shim that loads tsx itself). From the
  * build, the built entry beside this chunk; a build that lacks it is an error saying how to mend it.
  */
-export function entryPoint(name: BuiltEntry, source: URL, built = RUNNING_BUILT): EntryPoint {
-  if (!built) {
+export function entryPoint(name: BuiltEntry, source: URL): EntryPoint {
+  if (!RUNNING_BUILT) {
     const file = fileURLToPath(source);
-    const tsx = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    return { file, execArgv: file.endsWith('.ts') ? ['--import', tsx()] : [] };
+    if (!file.endsWith('.ts')) return { file, execArgv: [] };
+    return { file, execArgv: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] };
   }
   const file = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
   if (!existsSync(file)) {
