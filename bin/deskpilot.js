@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx's loader, so there is no build step between edit and use.
+// Runs the TypeScript CLI directly through tsx's loader, so there is no build step between edit and use
+// (npm run build compiles the same entry, agent/cli/bin.ts, to dist/app/cli.js for the packaged app).
 import { register } from 'tsx/esm/api';
 register();
-const { main } = await import('../agent/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../agent/cli/bin.ts');

@@ -3,7 +3,7 @@
  * child processes, and a crash there must not take the UI host down with it.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { entryPoint } from '../../models/entry-point.ts';
 
 export interface BenchJob {
   suite: string;
@@ -22,10 +22,9 @@ export interface BenchProcess {
 
 export type BenchLauncher = (job: BenchJob) => BenchProcess;
 
-const CLI = fileURLToPath(new URL('../../bin/deskpilot.js', import.meta.url));
-
 export const launchBenchCli: BenchLauncher = (job) => {
-  const args = [CLI, 'bench', job.suite, '--model', job.model, '--out', job.outDir, '--envs', String(job.envs), '--max-steps', String(job.maxSteps), ...(job.zoomClicks ? ['--zoom-clicks'] : [])];
+  const cli = entryPoint('cli', new URL('../../bin/deskpilot.js', import.meta.url));
+  const args = [...cli.execArgv, cli.file, 'bench', job.suite, '--model', job.model, '--out', job.outDir, '--envs', String(job.envs), '--max-steps', String(job.maxSteps), ...(job.zoomClicks ? ['--zoom-clicks'] : [])];
   // Inside Electron, execPath is the Electron binary: ELECTRON_RUN_AS_NODE makes it a plain Node.
   const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });

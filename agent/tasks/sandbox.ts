@@ -19,7 +19,11 @@ export const SANDBOX_USER = { name: 'user', uid: 1000, gid: 1000, home: '/home/u
 /** Where the harness's own files for the sandbox live inside it (read-only for the task). */
 export const SANDBOX_RUN_DIR = '/run/deskpilot';
 export const SANDBOX_RUNTIME_DIR = `/run/user/${SANDBOX_USER.uid}`;
-const HELPER_PATH = fileURLToPath(new URL('./sandbox-helper.mjs', import.meta.url));
+/**
+ * bwrap binds a real file; in the packaged app this one lies unpacked beside the asar archive
+ * (electron-builder.yml asarUnpack), where only Electron's own fs would find the archived copy.
+ */
+const HELPER_PATH = fileURLToPath(new URL('./sandbox-helper.mjs', import.meta.url)).replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
 /** Root-only files that a sandbox would otherwise read when the harness runs as root (see README). */
 const HOST_SECRETS = ['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-', '/etc/sudoers', '/etc/sudoers.d', '/etc/ssh', '/etc/ssl/private'];
 /** The most a getter reads of one file (a flood must not exhaust the harness's memory). */

@@ -1,14 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { entryPoint } from '../../../models/entry-point.ts';
 import type { RgbImage } from '../../../models/image.ts';
 import type { GrabMethod } from './grabbers.ts';
 import type { CaptureReply, DriverInfo, DriverMessage, DriverReply, DriverRequest } from './driver-protocol.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const projectRoot = join(here, '..', '..', '..');
 let captureCounter = 0;
 
 /** A request that never reached its driver (the process had just died): safe to send again. */
@@ -53,16 +51,16 @@ export class DriverClient {
 
   /**
    * Starts a driver for `display` (an X display such as ":42" or ":42.1"; '' = inherit DISPLAY).
-   * Starting takes about a second on an idle machine (node + tsx + nut-js); the generous timeout is
-   * for busy CI machines.
+   * Starting takes about a second on an idle machine (node + tsx + nut-js; less from the build, which
+   * needs no tsx); the generous timeout is for busy CI machines.
    */
   static async start(display: string, timeoutMs = 60_000): Promise<DriverClient> {
     const env = { ...process.env };
     if (display) env.DISPLAY = display;
-    const child = fork(join(here, 'driver.ts'), [], {
-      cwd: projectRoot,
+    const driver = entryPoint('driver', new URL('./driver.ts', import.meta.url));
+    const child = fork(driver.file, [], {
       env,
-      execArgv: ['--import', 'tsx'],
+      execArgv: driver.execArgv,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     let stderr = '';

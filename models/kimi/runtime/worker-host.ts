@@ -5,6 +5,7 @@
  * generation then ends with finishReason 'cancelled'.
  */
 import { SHARE_ENV, Worker } from 'node:worker_threads';
+import { entryPoint } from '../../entry-point.ts';
 import type { ChatRequest, GenerationEvent } from '../../types.ts';
 import type { EngineInfo, EngineOptions } from './types.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
@@ -24,7 +25,8 @@ export class WorkerHost {
 
   static async open(packageDir: string, options: EngineOptions = {}): Promise<WorkerHost> {
     // SHARE_ENV: onnxruntime reads kernel switches from the real environment (expert-kernel.ts).
-    const worker = new Worker(new URL('./worker-entry.js', import.meta.url), { env: SHARE_ENV });
+    // From sources, worker-entry.js registers tsx first (a worker thread starts without the parent's loader).
+    const worker = new Worker(entryPoint('kimi-worker', new URL('./worker-entry.js', import.meta.url)).file, { env: SHARE_ENV });
     // Only our own listeners are removed afterwards: Worker keeps internal ones that start its port.
     let onMessage: Listener = () => {};
     let onError: (error: Error) => void = () => {};
