@@ -173,21 +173,22 @@ export class BrowserWindow extends EventEmitter {
     });
     await context.route('**/*', async (route, request) => {
       const url = electronUrl(request.url());
-      const cancel = await new Promise<boolean>((resolve) => {
-        if (!bridge.beforeRequest) resolve(false);
-        else bridge.beforeRequest({ url, method: request.method(), resourceType: request.resourceType() }, (r) => resolve(r.cancel === true));
-      });
-      if (cancel) return route.abort('blockedbyclient');
       const page = this.#page;
+      // will-navigate fires for navigations the page starts, before any request; loadURL's fire none.
       if (page && request.isNavigationRequest() && request.frame() === page.mainFrame()) {
         if (this.webContents.pendingLoad === request.url()) this.webContents.pendingLoad = undefined;
         else {
           const event = preventable({ url, isMainFrame: true });
           this.webContents.emit('will-navigate', event);
-          if (event.defaultPrevented) return route.abort('aborted');
+          // A 204 leaves the current document in place, as a prevented navigation does.
+          if (event.defaultPrevented) return route.fulfill({ status: 204 });
         }
       }
-      return route.continue();
+      const cancel = await new Promise<boolean>((resolve) => {
+        if (!bridge.beforeRequest) resolve(false);
+        else bridge.beforeRequest({ url, method: request.method(), resourceType: request.resourceType() }, (r) => resolve(r.cancel === true));
+      });
+      return cancel ? route.abort('blockedbyclient') : route.continue();
     });
     const page = await context.newPage();
     this.#page = page;
@@ -211,7 +212,17 @@ export class BrowserWindow extends EventEmitter {
     await originReady;
     const target = url.startsWith(`${appOrigin().scheme}:`) ? appOrigin().toLoopback(url) : url;
     this.webContents.pendingLoad = target.replace(/#.*$/, '');
-    await page.goto(target);
+    // A refused load makes Chromium commit its error page just after goto fails; waiting for it keeps
+    // that late navigation from cutting short the next load.
+    const errorPage = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() && f.url().startsWith('chrome-error:'), timeout: 5000 });
+    try {
+      await page.goto(target);
+    } catch (error) {
+      if (/net::ERR_/.test(String(error))) await errorPage.catch(() => undefined);
+      throw error;
+    } finally {
+      errorPage.catch(() => undefined);
+    }
     this.emit('ready-to-show');
   }
 
