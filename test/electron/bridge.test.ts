@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startVirtualDisplay, type VirtualDisplay } from '../../agent/env/desktop/virtual-display.ts';
 import { readTrace } from '../../agent/trace/reader.ts';
 import { CONTENT_SECURITY_POLICY } from '../../electron/security.ts';
-import { bridge, BrowserWindow } from '../support/electron-bridge/electron-api.ts';
+import { bridge, BrowserWindow, quitted } from '../support/electron-bridge/electron-api.ts';
 import { launchBridgedApp, type BridgedApp } from '../support/electron-bridge/launch.ts';
 
 vi.mock('electron', () => import('../support/electron-bridge/electron-api.ts'));
@@ -171,10 +171,11 @@ describe('a run', () => {
     expect(await bar.count()).toBe(0);
   });
 
-  it('quitting the app while a run is live stops the run and finishes its trace first', async () => {
+  it('closing the main window quits the app (the hidden status bar does not keep it alive); a live run is stopped and its trace finished first', async () => {
     const runId = await scriptedRun('quit during me', Array.from({ length: 30 }, () => 'WAIT'), 500);
     await expect.poll(async () => ((await command(page, { type: 'runs.get', runId })).result as { steps: unknown[] }).steps.length, SLOW).toBeGreaterThan(0);
-    await app.quit();
+    await app.main.close();
+    await quitted;
     expect(BrowserWindow.getAllWindows()).toEqual([]);
     expect((await readTrace(join(root, 'runs', runId))).run.status).toBe('stopped');
   });
