@@ -39,9 +39,9 @@ const options: BridgeOptions = {
 type BeforeRequestHook = (details: { url: string; method: string; resourceType: string }, callback: (response: { cancel?: boolean }) => void) => void;
 type InvokeHandler = (event: InvokeEvent, ...args: unknown[]) => unknown;
 
+/** The fields of Electron's WebFrameMain that the app's sender check reads. */
 export interface SenderFrame {
   url: string;
-  origin: string;
   parent: SenderFrame | null;
 }
 
@@ -94,18 +94,12 @@ const electronUrl = (url: string) => bridge.origin?.toApp(url) ?? url;
 
 function senderFrame(frame: Frame | null): SenderFrame | null {
   if (!frame) return null;
-  const url = electronUrl(frame.url());
-  let origin = 'null';
-  try {
-    origin = new URL(url).origin;
-  } catch {
-    // about:blank and data: frames have an opaque origin
-  }
-  return { url, origin, parent: senderFrame(frame.parentFrame()) };
+  return { url: electronUrl(frame.url()), parent: senderFrame(frame.parentFrame()) };
 }
 
 export class WebContents extends EventEmitter {
   destroyed = false;
+  /** Recorded, not applied: the bridge does not stop a page opening a popup. */
   windowOpenHandler?: (details: { url: string }) => { action: 'allow' | 'deny' };
   /** The URL loadURL is loading: a navigation the main process asked for, which fires no will-navigate. */
   pendingLoad?: string;
@@ -128,10 +122,6 @@ export class WebContents extends EventEmitter {
 
   isDestroyed(): boolean {
     return this.destroyed;
-  }
-
-  async getURL(): Promise<string> {
-    return electronUrl((await this.page).url());
   }
 }
 
