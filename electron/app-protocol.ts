@@ -7,15 +7,17 @@ import { readFile } from 'node:fs/promises';
 import type { Protocol } from 'electron';
 import { CONTENT_TYPES, contentType, exportReport, runImagePath } from '../agent/server/run-files.ts';
 import { inside } from '../agent/server/run-folders.ts';
-import { APP_HOST, APP_ORIGIN, APP_SCHEME } from './security.ts';
+import { APP_HOST, APP_SCHEME } from './security.ts';
 
 /** Must run before the app is ready. */
 export function registerAppScheme(protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>): void {
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 }
 
-export const appFileUrl = (runId: string, file: string) => `${APP_ORIGIN}/files/${runId.split('/').map(encodeURIComponent).join('/')}/${encodeURIComponent(file)}`;
-export const appReportUrl = (runId: string) => `${APP_ORIGIN}/report/${runId.split('/').map(encodeURIComponent).join('/')}.html`;
+// Root-relative, as `deskpilot serve` gives them: the page resolves them against its own origin
+// (app://deskpilot in Electron), so the UI never names the origin it is served from.
+export const appFileUrl = (runId: string, file: string) => `/files/${runId.split('/').map(encodeURIComponent).join('/')}/${encodeURIComponent(file)}`;
+export const appReportUrl = (runId: string) => `/report/${runId.split('/').map(encodeURIComponent).join('/')}.html`;
 
 async function fileResponse(path: string | undefined): Promise<Response> {
   if (!path) return new Response('not found', { status: 404 });

@@ -22,8 +22,11 @@ function setupAgentHost(runsDir: string): AgentHost {
   return new AgentHost({ runsDir, fileUrl: appFileUrl, reportUrl: appReportUrl, agent: createAgentAdapter() });
 }
 
-function setupLifecycle(electronApp: App, host: AgentHost, shortcuts: GlobalShortcut): void {
+function setupLifecycle(electronApp: App, host: AgentHost, shortcuts: GlobalShortcut, main: BrowserWindow): void {
   electronApp.on('window-all-closed', () => electronApp.quit());
+  // The status bar is a window too, only hidden: without this, closing the main window would leave
+  // the app running with nothing on screen.
+  main.on('closed', () => electronApp.quit());
   electronApp.on('will-quit', () => shortcuts.unregisterAll());
   let disposed = false;
   electronApp.on('before-quit', (event) => {
@@ -46,7 +49,7 @@ async function start(): Promise<{ host: AgentHost; main: BrowserWindow; statusBa
   setupIpc(ipcMain, host, () => BrowserWindow.getAllWindows());
   if (!setupEmergencyStop(globalShortcut, host)) console.warn(`deskpilot: the stop shortcut ${STOP_ACCELERATOR} is taken by another application`);
   setupRunPresence(host, main, statusBar);
-  setupLifecycle(app, host, globalShortcut);
+  setupLifecycle(app, host, globalShortcut, main);
   return { host, main, statusBar };
 }
 

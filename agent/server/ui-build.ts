@@ -33,30 +33,31 @@ export async function uiIsStale(): Promise<boolean> {
   return Math.max(...sources) > built;
 }
 
-async function withLock<T>(task: () => Promise<T>): Promise<T> {
+/** Runs task while holding lock (a directory), so concurrent processes build one at a time. */
+export async function withLock<T>(lock: string, task: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 180_000;
   for (;;) {
     try {
-      await mkdir(LOCK);
+      await mkdir(lock);
       break;
     } catch {
       // A lock older than the deadline belongs to a build that died; take it over.
-      const age = Date.now() - (await stat(LOCK).then((s) => s.mtimeMs).catch(() => Date.now()));
-      if (age > 180_000 || Date.now() > deadline) await rm(LOCK, { recursive: true, force: true });
+      const age = Date.now() - (await stat(lock).then((s) => s.mtimeMs).catch(() => Date.now()));
+      if (age > 180_000 || Date.now() > deadline) await rm(lock, { recursive: true, force: true });
       await sleep(200);
     }
   }
   try {
     return await task();
   } finally {
-    await rm(LOCK, { recursive: true, force: true });
+    await rm(lock, { recursive: true, force: true });
   }
 }
 
 /** Builds when stale; returns the dist folder. */
 export async function ensureUiBuilt(log: (line: string) => void = () => undefined): Promise<string> {
   if (!(await uiIsStale())) return UI_DIST;
-  return withLock(async () => {
+  return withLock(LOCK, async () => {
     if (!(await uiIsStale())) return UI_DIST; // another process built it while we waited
     log('building the UI (renderer/) ...');
     const { build } = await import('vite');
