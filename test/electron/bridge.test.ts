@@ -17,6 +17,7 @@ import { readTrace } from '../../agent/trace/reader.ts';
 import { CONTENT_SECURITY_POLICY } from '../../electron/security.ts';
 import { bridge, BrowserWindow, quitted } from '../support/electron-bridge/electron-api.ts';
 import { launchBridgedApp, type BridgedApp } from '../support/electron-bridge/launch.ts';
+import { bridgeCommand } from '../support/electron-bridge/page-bridge.ts';
 
 vi.mock('electron', () => import('../support/electron-bridge/electron-api.ts'));
 
@@ -54,21 +55,19 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-type Bridge = { command(c: unknown): Promise<{ ok: boolean; result?: unknown; error?: string }> };
 /** The page's globals, typed loosely: this file is compiled without the DOM library. */
-type PageGlobals = Record<string, unknown> & { deskpilot: Bridge; document: PageDocument; location: { href: string } };
+type PageGlobals = Record<string, unknown> & { deskpilot: object; document: PageDocument; location: { href: string } };
 type PageElement = { textContent: string; src: string };
 type PageDocument = {
   addEventListener(name: string, listener: (e: { effectiveDirective: string }) => void): void;
   createElement(tag: string): PageElement;
   body: { append(e: PageElement): void };
 };
-const command = (target: Page, c: unknown) => target.evaluate((c) => (globalThis as unknown as PageGlobals).deskpilot.command(c), c);
 
 async function scriptedRun(name: string, replies: string[], delayMs: number): Promise<string> {
   const file = join(root, `${name}.json`);
   await writeFile(file, JSON.stringify({ family: 'pyautogui', replies, delayMs }));
-  const started = await command(page, { type: 'run.start', options: { instruction: name, model: `script:${file}`, display: display.display } });
+  const started = await bridgeCommand(page, { type: 'run.start', options: { instruction: name, model: `script:${file}`, display: display.display } });
   expect(started).toMatchObject({ ok: true });
   return (started.result as { runId: string }).runId;
 }
@@ -114,14 +113,14 @@ describe('the app origin', () => {
 
 describe('IPC', () => {
   it('answers the app page', async () => {
-    expect(await command(page, { type: 'hello' })).toEqual({ ok: true, result: { version: 1 } });
+    expect(await bridgeCommand(page, { type: 'hello' })).toEqual({ ok: true, result: { version: 1 } });
   });
 
   it('refuses the same preload in a page of another origin (a data: page, the one kind the request filter lets load)', async () => {
     const other = new BrowserWindow({ width: 400, height: 300, webPreferences: { preload: app.main.options.webPreferences?.preload } });
     try {
       await other.loadURL('data:text/html,<title>not the app</title>');
-      const answer = await command(await other.ready, { type: 'hello' }).then(() => 'answered', (e: Error) => e.message);
+      const answer = await bridgeCommand(await other.ready, { type: 'hello' }).then(() => 'answered', (e: Error) => e.message);
       expect(answer).toContain('UntrustedSenderError: refused deskpilot:command from data:text/html');
     } finally {
       await other.close();
@@ -133,7 +132,7 @@ describe('IPC', () => {
       const w = globalThis as unknown as PageGlobals;
       const raw = w[invoke] as (channel: string, args: unknown[]) => Promise<unknown>;
       return {
-        api: Object.keys(w.deskpilot as object).sort(),
+        api: Object.keys(w.deskpilot).sort(),
         frozen: Object.isFrozen(w.deskpilot),
         leaked: ['ipcRenderer', 'require', 'process', 'module', 'electron'].filter((name) => name in w),
         other: await raw('deskpilot:admin', []).then(() => 'answered', (e: Error) => e.message),
@@ -160,7 +159,7 @@ describe('a run', () => {
     expect(app.main.visible).toBe(false);
     expect(app.statusBar.visible).toBe(true);
 
-    const steps = async () => ((await command(page, { type: 'runs.get', runId })).result as { steps: unknown[] }).steps.length;
+    const steps = async () => ((await bridgeCommand(page, { type: 'runs.get', runId })).result as { steps: unknown[] }).steps.length;
     await page.keyboard.press('Control+Alt+KeyS');
     const after = await steps();
     await expect.poll(steps, SLOW).toBeGreaterThan(after);
@@ -173,7 +172,7 @@ describe('a run', () => {
 
   it('closing the main window quits the app (the hidden status bar does not keep it alive); a live run is stopped and its trace finished first', async () => {
     const runId = await scriptedRun('quit during me', Array.from({ length: 30 }, () => 'WAIT'), 500);
-    await expect.poll(async () => ((await command(page, { type: 'runs.get', runId })).result as { steps: unknown[] }).steps.length, SLOW).toBeGreaterThan(0);
+    await expect.poll(async () => ((await bridgeCommand(page, { type: 'runs.get', runId })).result as { steps: unknown[] }).steps.length, SLOW).toBeGreaterThan(0);
     await app.main.close();
     await quitted;
     expect(BrowserWindow.getAllWindows()).toEqual([]);

@@ -7,9 +7,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import type WebSocket from 'ws';
+import type { AgentEvent } from '../../agent/protocol/messages.ts';
 import { launchBridgedApp, type BridgedApp } from '../support/electron-bridge/launch.ts';
-import { launchChromium, SCREENS_DIR, startServe, type ServeProcess } from './serve-process.ts';
+import { bridgeCommand, collectBridgeEvents, type CommandReply } from '../support/electron-bridge/page-bridge.ts';
+import { ask, connect, launchChromium, SCREENS_DIR, startServe, type ServeProcess } from './serve-process.ts';
 
 export type Transport = 'websocket' | 'ipc';
 export const TRANSPORTS: Transport[] = ['websocket', 'ipc'];
@@ -21,18 +24,53 @@ export interface UiSession {
   open(hash: string): Promise<void>;
   /** The path of a run's screenshot as the UI links it, for the transport's URL scheme. */
   screenshotHref: RegExp;
-  /** Saves the page to artifacts/screens/<name>.png (<name>-ipc.png over IPC); returns the path. */
-  saveScreen(name: string): Promise<string>;
+  /** Saves the page, or only `element`, to artifacts/screens/<name>.png (<name>-ipc.png over IPC); returns the path. */
+  saveScreen(name: string, element?: Locator): Promise<string>;
+  /**
+   * Sends a protocol command as a second client of the host, beside the page: a WebSocket of its own,
+   * or over IPC the status bar window's `window.deskpilot` (the real preload, ipcMain and sender check).
+   */
+  command(command: unknown): Promise<CommandReply>;
+  /** Every event the host sends from now until close, in order, as that second client receives it. */
+  recordEvents(): Promise<AgentEvent[]>;
   close(): Promise<void>;
 }
 
-function screenSaver(page: Page, suffix: string): (name: string) => Promise<string> {
-  return async (name) => {
+function screenSaver(page: Page, suffix: string): UiSession['saveScreen'] {
+  return async (name, element) => {
     await mkdir(SCREENS_DIR, { recursive: true });
     const path = join(SCREENS_DIR, `${name}${suffix}.png`);
-    await page.screenshot({ path });
+    await (element ?? page).screenshot({ path });
     return path;
   };
+}
+
+/** The WebSocket client beside the page, opened on first use. */
+function socketClient(serve: ServeProcess): Pick<UiSession, 'command' | 'recordEvents'> & { close(): void } {
+  let socket: Promise<WebSocket> | undefined;
+  const open = () => (socket ??= connect(serve));
+  return {
+    command: async (command) => ask(await open(), command),
+    recordEvents: async () => {
+      const events: AgentEvent[] = [];
+      (await open()).on('message', (data) => {
+        const message = JSON.parse(String(data)) as { kind: string; event?: AgentEvent };
+        if (message.kind === 'event' && message.event) events.push(message.event);
+      });
+      return events;
+    },
+    close: () => void socket?.then((s) => s.close(), () => undefined),
+  };
+}
+
+/** The status bar window's page once its app screen has loaded, so its bridge stays put. */
+async function statusBarPage(bridged: BridgedApp): Promise<Page> {
+  const page = await bridged.statusBar.ready;
+  await page.waitForFunction(() => {
+    const w = globalThis as unknown as { location: { hash: string }; document: { readyState: string }; deskpilot?: unknown };
+    return w.location.hash === '#/status' && w.document.readyState === 'complete' && w.deskpilot !== undefined;
+  });
+  return page;
 }
 
 /**
@@ -51,13 +89,17 @@ export async function openUiSession(transport: Transport, runsDir: string, env: 
     }
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const url = serve.url;
+    const client = socketClient(serve);
     return {
       transport,
       page,
       open: async (hash) => void (await page.goto(`${url}#/${hash}`)),
       screenshotHref: /^\/files\/[^?]+\.png\?token=/,
       saveScreen: screenSaver(page, ''),
+      command: client.command,
+      recordEvents: client.recordEvents,
       close: async () => {
+        client.close();
         await browser.close();
         await serve.stop();
       },
@@ -73,6 +115,12 @@ export async function openUiSession(transport: Transport, runsDir: string, env: 
     open: async (hash) => void (await page.goto(`${origin}/index.html#/${hash}`)),
     screenshotHref: /^\/files\/[^?]+\.png$/,
     saveScreen: screenSaver(page, '-ipc'),
+    command: async (command) => bridgeCommand(await statusBarPage(bridged), command),
+    recordEvents: async () => {
+      const events: AgentEvent[] = [];
+      await collectBridgeEvents(await statusBarPage(bridged), events);
+      return events;
+    },
     close: () => bridged.quit(),
   };
 }
