@@ -6,7 +6,7 @@
  * against today's path measured in this run. Today's path: the decoder graph with absorbed MLA
  * attention only and a float lm_head, every prompt prefilled from scratch in one run, sliding
  * history. The levers, added one at a time: the current graph (expanded attention for long runs,
- * 512-row runs, int8-activation lm_head), KV prefix reuse, stable-prefix history, half-scale history;
+ * 1280-row runs, int8-activation lm_head), KV prefix reuse, stable-prefix history, half-scale history;
  * and, apart, stable history with the vision blocks in 4-bit weights and int8 activations (--vision int4).
  * The model: random weights at the real Kimi-VL-A3B widths, 2 decoder layers (dense, MoE) and 2
  * MoonViT blocks, int4 (built once by bench-packages.ts); AGENT_STEP_SMOKE=1 runs the tiny test

@@ -3,7 +3,7 @@
  * dense + MoE; 2 MoonViT blocks), today's decoder graph and the current one side by side:
  *  - text prefill of a 1070-token prompt (one screenshot's worth), last-row logits: fp32, int4,
  *    int4 with --accuracy-level 4. Today: absorbed MLA attention only, one session run, float
- *    lm_head. Current: expanded attention for long runs, 512-row runs, int8-activation lm_head.
+ *    lm_head. Current: expanded attention for long runs, 1280-row runs, int8-activation lm_head.
  *  - decode ms per token (int4) after that prompt;
  *  - a 4-screenshot prompt (4312 tokens): prefill time over the 1070-token prefill, and peak RSS of
  *    a process that opens the int4 package, encodes 4 screenshots and prefills them;

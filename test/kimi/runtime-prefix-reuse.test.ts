@@ -100,7 +100,7 @@ describe('KV prefix reuse on a tiny package', () => {
     expect(up.cached).toBeGreaterThan(0);
   });
 
-  it('with the default runs (up to 512 rows, where attention runs expanded): the next turn after a large image is exact too', async () => {
+  it('with the default runs (up to 1280 rows, where attention runs expanded): the next turn after a large image is exact too', async () => {
     const tiny = await makeTinyPackage();
     const wide = await KimiEngine.open(tiny.pkg, { provider: 'cpu' });
     try {
