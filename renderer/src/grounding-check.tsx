@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { GroundingCheckP, GroundingProgressP, GroundingTargetP, SettingsP } from '../../agent/protocol/messages.ts';
 import { formatMs, useClient, useEvents } from './client-context.ts';
+import { DisplayField, ExecutionProviderField } from './host-fields.tsx';
 
 const STAGES: Record<GroundingProgressP['stage'], string> = {
   capture: 'capturing the screen',
@@ -131,24 +132,8 @@ export function GroundingCheck({ settings }: { settings: SettingsP }) {
               ))}
             </datalist>
           </label>
-          <label>
-            Display
-            <input list="grounding-displays" value={display} onChange={(e) => setDisplay(e.target.value)} placeholder="default" data-testid="grounding-display" />
-            <datalist id="grounding-displays">
-              {settings.displays.map((d) => <option key={d} value={d} />)}
-            </datalist>
-          </label>
-          <label>
-            Execution provider
-            <select value={provider} onChange={(e) => setProvider(e.target.value)} data-testid="grounding-provider">
-              <option value="">default</option>
-              {settings.executionProviders.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-          </label>
+          <DisplayField value={display} onChange={setDisplay} displays={settings.displays} listId="grounding-displays" testId="grounding-display" />
+          <ExecutionProviderField value={provider} onChange={setProvider} providers={settings.executionProviders} testId="grounding-provider" />
           <label className="check" title="Each answer gets a second look at a full-resolution crop around it, as runs do with zoom-in clicks">
             <input type="checkbox" checked={zoom} onChange={(e) => setZoom(e.target.checked)} data-testid="grounding-zoom" /> Zoomed second look
           </label>

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { DEFAULT_RETHINK_TOKENS, DEFAULT_VERIFY_LIMIT, type RunP, type SettingsP, type StartRunP } from '../../../agent/protocol/messages.ts';
 import { go, useClient, useEvents } from '../client-context.ts';
+import { DisplayField, ExecutionProviderField } from '../host-fields.tsx';
 import { RunControls, StatusBadge } from '../run-controls.tsx';
 
 /** Start a run: instruction, model (local packages or a typed spec), options. */
@@ -105,24 +106,8 @@ export function RunScreen() {
               <option value="judge">model as judge</option>
             </select>
           </label>
-          <label>
-            Execution provider
-            <select value={provider} onChange={(e) => setProvider(e.target.value)} data-testid="provider">
-              <option value="">default</option>
-              {settings?.executionProviders.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Display
-            <input list="displays" value={display} onChange={(e) => setDisplay(e.target.value)} placeholder="default" data-testid="display" />
-            <datalist id="displays">
-              {settings?.displays.map((d) => <option key={d} value={d} />)}
-            </datalist>
-          </label>
+          <ExecutionProviderField value={provider} onChange={setProvider} providers={settings?.executionProviders} testId="provider" />
+          <DisplayField value={display} onChange={setDisplay} displays={settings?.displays} listId="displays" testId="display" />
         </div>
         <div className="row" title="Earlier screenshots in the prompt: fewer or smaller ones cost fewer prompt tokens">
           <label>
