@@ -7,7 +7,8 @@
  * attention only and a float lm_head, every prompt prefilled from scratch in one run, sliding
  * history. The levers, added one at a time: the current graph (expanded attention for long runs,
  * 1280-row runs, int8-activation lm_head), KV prefix reuse, stable-prefix history, half-scale history;
- * and, apart, stable history with the vision blocks in 4-bit weights and int8 activations (--vision int4).
+ * and, apart, stable history with the vision blocks in 4-bit weights and int8 activations (--vision int4),
+ * and with the decoder's int4 matmuls on int8 activations (--accuracy-level 4).
  * The model: random weights at the real Kimi-VL-A3B widths, 2 decoder layers (dense, MoE) and 2
  * MoonViT blocks, int4 (built once by bench-packages.ts); AGENT_STEP_SMOKE=1 runs the tiny test
  * package instead (its figures say nothing about speed). Each configuration runs in a child
@@ -40,8 +41,8 @@ const INSTRUCTION = 'Open the Display settings and set the screen brightness to 
 
 interface Config {
   name: string;
-  /** The package: today's graph, the current one, or the current one with --vision int4. */
-  graph: 'today' | 'current' | 'vision-int4';
+  /** The package: today's graph, the current one, or the current one with --vision int4 or --accuracy-level 4. */
+  graph: 'today' | 'current' | 'vision-int4' | 'int8-activations';
   mode: HistoryMode;
   scale: number;
   reuse: boolean;
@@ -72,6 +73,7 @@ const CONFIGS: Config[] = [
   { name: '+ stable history', graph: 'current', mode: 'stable', scale: 1, reuse: true },
   { name: '+ history x0.5', graph: 'current', mode: 'stable', scale: 0.5, reuse: true },
   { name: 'stable history, KV reuse, --vision int4', graph: 'vision-int4', mode: 'stable', scale: 1, reuse: true },
+  { name: 'stable history, KV reuse, --accuracy-level 4', graph: 'int8-activations', mode: 'stable', scale: 1, reuse: true },
 ];
 
 /** The extra calls are measured on the leanest configuration (stable history, KV reuse). */
@@ -200,7 +202,7 @@ async function smokePackages(): Promise<Record<Config['graph'], string>> {
   const tiny = { vocabSize: 163840, withTokenizer: true, seed: 3, textOverrides: { max_position_embeddings: 16384 } };
   print('AGENT_STEP_SMOKE: the tiny test package; its times say nothing about speed');
   const current = (await makeTinyPackage(tiny)).pkg;
-  return { today: await cachedPackage('agent-step-smoke-today', tiny, { dtype: 'fp32', ...TODAY_GRAPH }), current, 'vision-int4': current };
+  return { today: await cachedPackage('agent-step-smoke-today', tiny, { dtype: 'fp32', ...TODAY_GRAPH }), current, 'vision-int4': current, 'int8-activations': current };
 }
 
 function run(pkg: string, config: Config): { steps: StepFigures[]; extras: ExtraFigures[] } {
@@ -224,6 +226,7 @@ export default async function (): Promise<void> {
         today: await cachedPackage('agent-step-today', REAL_WIDTHS, { dtype: 'int4', ...TODAY_GRAPH }),
         current: await cachedPackage('agent-step', REAL_WIDTHS, { dtype: 'int4' }),
         'vision-int4': await cachedPackage('agent-step-vision4', REAL_WIDTHS, { dtype: 'int4', visionInt4: true }),
+        'int8-activations': await cachedPackage('agent-step-acc4', REAL_WIDTHS, { dtype: 'int4', accuracyLevel: 4 }),
       };
   const results = CONFIGS.map((config) => ({ config, steps: run(packages[config.graph], config).steps }));
   const screenshotTokens = results[0].steps[0].screenshotTokens;
