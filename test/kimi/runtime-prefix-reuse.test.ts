@@ -162,6 +162,12 @@ describe('prefill runs', () => {
     expect(() => prefillRuns({ ids: ids(4) }, { maxRun: 0 })).toThrow(/positive integer/);
   });
 
+  it('with long runs, a turn still ends a run once it holds 128 rows (the system turn stays a run of its own)', () => {
+    const prompt = Int32Array.from({ length: 1000 }, (_, i) => ([130, 700].includes(i) ? 7 : 0));
+    expect(prefillRuns({ ids: prompt }, { maxRun: 1280, turnStarts: new Set([7]) })).toEqual([130, 700, 1000]);
+    expect(prefillRuns({ ids: prompt }, { maxRun: 256, turnStarts: new Set([7]) })).toEqual([130, 386, 642, 898, 1000]); // 642..700 is under 256 / 4 rows: no cut
+  });
+
   it('a cut depends only on the rows up to it: prompts sharing their first rows share the runs ending there', () => {
     const span = fc.record({ start: fc.nat(60), rows: fc.integer({ min: 1, max: 20 }) });
     const turn = 5;

@@ -39,20 +39,30 @@ export function rowImages(length: number, images: readonly ImageSpan[] = []): (s
 export interface RunRules {
   /** Most rows in one run; an image longer than this is split into equal runs. */
   maxRun: number;
-  /** Ids that open a chat turn: a run ends before one once it holds maxRun / 4 rows, so a next turn finds the earlier ones whole. */
+  /** Ids that open a chat turn: a run ends before one once it holds turnRunRows(maxRun) rows, so a next turn finds the earlier ones whole. */
   turnStarts?: ReadonlySet<number>;
 }
 
 /**
+ * Fewest rows a text run holds before it may end at a turn: a quarter of maxRun, at most 128. Fewer
+ * cuts mean fewer runs (each expands the cached context's K and V again); the cap keeps the system
+ * turn (a few hundred rows in the agent's prompt) a run of its own however long runs may be, so a
+ * prompt that changes after it (stable history dropping a block of screenshots) still reuses it.
+ */
+export function turnRunRows(maxRun: number): number {
+  return Math.max(1, Math.min(128, Math.floor(maxRun / 4)));
+}
+
+/**
  * End positions of the prefill runs of a prompt, ascending; the last is its length. Each image is
- * a run of its own (or several equal ones); text runs end before a turn once they hold maxRun / 4
- * rows, and after maxRun rows. A cut depends only on the rows up to it (an image's length comes
+ * a run of its own (or several equal ones); text runs end before a turn once they hold
+ * turnRunRows(maxRun) rows, and after maxRun rows. A cut depends only on the rows up to it (an image's length comes
  * with its identity), so two prompts that share their first rows share the runs that end in them.
  */
 export function prefillRuns(rows: PromptRows, rules: RunRules): number[] {
   const { maxRun, turnStarts } = rules;
   if (!(Number.isInteger(maxRun) && maxRun >= 1)) throw new RangeError(`the prefill run length must be a positive integer (got ${maxRun})`);
-  const minTurnRun = Math.max(1, Math.floor(maxRun / 4));
+  const minTurnRun = turnRunRows(maxRun);
   const images = new Map((rows.images ?? []).map((span) => [span.start, span]));
   const { ids } = rows;
   const ends: number[] = [];
