@@ -127,6 +127,9 @@ describe('deskpilot model convert', () => {
       const r = await runCli([hf, join(root, 'x'), '--vision', 'int8']);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/--vision must be int4 \(got "int8"\)/);
+      const both = await runCli([hf, join(root, 'x'), '--vision', 'int4', '--text-only']);
+      expect(both.code).toBe(2);
+      expect(both.err).toMatch(/--vision int4 and --text-only contradict each other/);
     });
 
     it('an unknown MoE mode', async () => {

@@ -66,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   if (positional.length !== 2) throw new UsageError(`expected <hf-dir> and <out-dir>\n${USAGE}`);
+  if (visionInt4 && textOnly) throw new UsageError('--vision int4 and --text-only contradict each other: a text-only package has no vision tower; drop one');
   const [hfDir, outDir] = positional;
   if (!existsSync(join(hfDir, 'config.json'))) {
     throw new UsageError(`${hfDir} has no config.json; give the folder of a Hugging Face Kimi-VL checkpoint`);
