@@ -4,28 +4,10 @@ usage: libreoffice-view.py <pipe-name> <in.fods> <out.xlsx> <frozen-rows> <zoom-
 Connects to a soffice started with --accept=pipe,name=<pipe-name>;urp; (retrying while it starts).
 """
 import sys
-import time
 
 import uno
-from com.sun.star.beans import PropertyValue
 
-
-def prop(name, value):
-    p = PropertyValue()
-    p.Name = name
-    p.Value = value
-    return p
-
-
-def connect(pipe):
-    local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    for _ in range(600):
-        try:
-            return resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
-        except Exception:
-            time.sleep(0.2)
-    raise SystemExit("soffice did not accept a connection on pipe %s within 120 s" % pipe)
+from uno_bridge import connect, prop
 
 
 def main():
