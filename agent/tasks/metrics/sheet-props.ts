@@ -4,7 +4,7 @@
  * row / column dimensions.
  */
 import { matchValueToRule } from './general.ts';
-import { coordinate, isDateFormat, parseCoordinate, type Cell, type Sheet } from './xlsx.ts';
+import { coordinate, isDateFormat, parseCoordinate, type Cell, type Font, type Sheet } from './xlsx.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -142,30 +142,20 @@ function isMergedAway(sheet: Sheet, row: number, col: number): boolean {
   return sheet.merged.some((m) => row >= m.r1 && row <= m.r2 && col >= m.c1 && col <= m.c2 && !(row === m.r1 && col === m.c1));
 }
 
+const FONT_FIELDS: readonly (keyof Font)[] = ['name', 'family', 'color', 'bold', 'italic', 'underline', 'size'];
+
 /** utils._read_cell_style for one openpyxl cell (value as openpyxl reads it: formulas count as values). */
 export function cellStyle(prop: string, sheet: Sheet, coord: string): unknown {
   const { row, col } = parseCoordinate(coord);
   const cell = sheet.cells.get(coordinate(row, col));
   const hasValue = cell !== undefined && (cell.value !== undefined || cell.formula !== undefined) && !isMergedAway(sheet, row, col);
-  const font = cell?.format.font;
+  // font_<field> reads that field of the cell's font, when the cell holds a value.
+  const fontField = prop.slice('font_'.length) as keyof Font;
+  if (prop.startsWith('font_') && FONT_FIELDS.includes(fontField)) return hasValue ? (cell.format.font[fontField] ?? null) : null;
   switch (prop) {
     case 'number_format':
       // openpyxl's data_type is "n" only for plain numbers: formulas and dates give None.
       return hasValue && cell.type === 'n' && cell.formula === undefined && !isDateFormat(cell.format.numFmt) ? cell.format.numFmt : null;
-    case 'font_name':
-      return hasValue ? (font?.name ?? null) : null;
-    case 'font_family':
-      return hasValue ? (font?.family ?? null) : null;
-    case 'font_color':
-      return hasValue ? (font?.color ?? null) : null;
-    case 'font_bold':
-      return hasValue ? (font?.bold ?? null) : null;
-    case 'font_italic':
-      return hasValue ? (font?.italic ?? null) : null;
-    case 'font_underline':
-      return hasValue ? (font?.underline ?? null) : null;
-    case 'font_size':
-      return hasValue ? (font?.size ?? null) : null;
     case 'fill_type':
       return cell?.format.fill.tag ?? 'patternFill';
     case 'bgcolor':
